@@ -1,0 +1,153 @@
+"""Text handling for lookups: normalise, split into Latin words and CJK runs, stem, map synonyms.
+
+Everything here is a pure function over strings, shared by the index (built from the dataset) and
+the query side, so both sides see the same terms.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Zero-width and bidi marks survive NFKC and would split or glue words invisibly.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
+_POSSESSIVE = re.compile(r"(\w)['’]s\b")
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
+_CJK_RUN = re.compile(rf"^[{_CJK}]+$")
+_HAS_CJK = re.compile(rf"[{_CJK}]")
+
+# Function words that carry no topic. Question words are kept apart: they tell what kind of
+# answer is wanted (see question_kinds), not what it is about.
+STOPWORDS = frozenset(
+    """
+    a an the of in on at to for from by with about as into over than and or but not no nor so
+    is are was were be been being am do does did done doing has have had having will would shall
+    should can could may might must i me my we us our you your he him his she her it its they them
+    their this that these those there here what which who whom whose when where why how many much
+    tell please know any some all also just only more most very really pls plz hey hi hello ok
+    get got give gave go went say said one thing things something anything s t
+    """.split()
+)
+
+# Canonical forms: a question's word and the dataset's word meet on the same term.
+SYNONYMS = {
+    "medal": "award",
+    "prize": "award",
+    "honour": "award",
+    "honor": "award",
+    "winner": "win",
+    "won": "win",
+    "winning": "win",
+    "province": "region",
+    "area": "region",
+    "firm": "company",
+    "corporation": "company",
+    "founded": "founder",
+    "founding": "founder",
+    "found": "founder",
+    "started": "founder",
+    "launched": "launch",
+    "ceremony": "ceremony",
+    "held": "hold",
+    "took": "take",
+    "presenting": "present",
+    "presented": "present",
+    "presenter": "present",
+    "gave": "present",
+    "organised": "organise",
+    "organized": "organise",
+    "organize": "organise",
+    "organizer": "organise",
+    "organiser": "organise",
+    "invented": "invention",
+    "invent": "invention",
+    "inventor": "invention",
+    "r&d": "rnd",
+    "research": "rnd",
+    "filed": "file",
+    "filing": "file",
+    "applied": "application",
+    "apply": "application",
+    "ranked": "rank",
+    "ranking": "rank",
+    "bev": "ev",
+    "car": "car",
+    "automaker": "car",
+    "automotive": "car",
+    "vehicle": "car",
+    "golds": "gold",
+}
+
+_IRREGULAR_PLURALS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
+_NO_STEM = frozenset({"news", "series", "us", "its", "this", "gas", "glass", "process", "business", "less"})
+
+
+def normalise(text: str) -> str:
+    """NFKC (full-width forms to ASCII), casefold, drop invisible and control characters."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = text.casefold().replace("r&d", " rnd ")
+    return _POSSESSIVE.sub(r"\1", text)
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: plurals only, which is what questions vary on."""
+    if word in _IRREGULAR_PLURALS:
+        return _IRREGULAR_PLURALS[word]
+    if len(word) <= 3 or word in _NO_STEM or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def canonical(word: str) -> str:
+    """The term a Latin word is indexed and looked up under."""
+    word = SYNONYMS.get(word, word)
+    return SYNONYMS.get(stem(word), stem(word))
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_HAS_CJK.search(text))
+
+
+def is_cjk(token: str) -> bool:
+    return bool(_CJK_RUN.match(token))
+
+
+def cjk_bigrams(run: str) -> list[str]:
+    """Chinese has no spaces: overlapping character pairs stand in for words."""
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Tokens:
+    """A text split for lookup: Latin words (raw, in order) and CJK runs (in order)."""
+
+    words: tuple[str, ...]
+    cjk_runs: tuple[str, ...]
+
+    @property
+    def content_words(self) -> tuple[str, ...]:
+        return tuple(w for w in self.words if w not in STOPWORDS)
+
+
+def tokenize(text: str) -> Tokens:
+    words: list[str] = []
+    runs: list[str] = []
+    for token in _TOKEN.findall(normalise(text)):
+        (runs if is_cjk(token) else words).append(token)
+    return Tokens(tuple(words), tuple(runs))
+
+
+def latin_terms(text: str) -> list[str]:
+    """Canonical, stopword-free terms of a text's Latin words, in order."""
+    return [canonical(w) for w in tokenize(text).words if w not in STOPWORDS]

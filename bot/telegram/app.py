@@ -1,0 +1,207 @@
+"""build_application(settings) -> Application: the one place where handlers, jobs and limits meet."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.knowledge.dataset import Lang, load_dataset
+from bot.knowledge.lookup import Lookup
+from bot.quiz.bank import QuestionBank
+from bot.telegram import ask, play, render
+from bot.telegram.services import SERVICES_KEY, Services
+
+log = logging.getLogger(__name__)
+
+# Commands as shown in the client's menu, per language (setMyCommands with language_code).
+COMMANDS = {
+    Lang.EN: [
+        ("start", "What this bot does"),
+        ("ask", "Ask about the 2025 China Patent Awards"),
+        ("topics", "What I know, by topic"),
+        ("quiz", "Play a quiz round (/quiz 10, /quiz huion)"),
+        ("stop", "Stop the running quiz round"),
+        ("score", "Your points and accuracy"),
+        ("top", "The leaderboard"),
+        ("settings", "Quiz settings for this chat"),
+        ("help", "Commands and scoring"),
+    ],
+    Lang.ZH: [
+        ("start", "机器人简介"),
+        ("ask", "询问2025年中国专利奖"),
+        ("topics", "按主题查看"),
+        ("quiz", "开始问答游戏（/quiz 10，/quiz 绘王）"),
+        ("stop", "结束当前问答"),
+        ("score", "我的得分和正确率"),
+        ("top", "排行榜"),
+        ("settings", "本群问答设置"),
+        ("help", "命令与计分规则"),
+    ],
+}
+
+
+class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
+    """Updates of different chats run concurrently; updates of one chat run in order.
+
+    python-telegram-bot's own concurrent mode gives no ordering (issue #3509); sequential mode
+    makes one slow chat hold up every other.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 256):
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[object, asyncio.Lock] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        key = _order_key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and key in self._locks and self._locks[key] is lock:
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _order_key(update: object) -> object:
+    if isinstance(update, Update):
+        if update.effective_chat:
+            return ("chat", update.effective_chat.id)
+        if update.effective_user:
+            return ("user", update.effective_user.id)
+        if update.poll:
+            return ("poll", update.poll.id)
+    return ("other", id(update))
+
+
+def build_application(
+    settings: Settings,
+    *,
+    token: str | None = None,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    clock: Callable[[], float] = time.time,
+    rng: random.Random | None = None,
+    rate_limiter: bool = True,
+) -> Application:
+    """The bot: real Telegram by default, or any Bot API behind `request` (the emulator)."""
+    dataset = load_dataset(settings.data_dir)
+    svc = Services(
+        settings=settings,
+        dataset=dataset,
+        lookup=Lookup(dataset),
+        bank=QuestionBank(dataset),
+        clock=clock,
+        rng=rng or random.Random(),
+    )
+    builder = (
+        Application.builder()
+        .token(token or settings.token or "")
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .update_processor(ChatOrderedUpdateProcessor())
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.base_url:
+        builder = builder.base_url(settings.base_url)
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limiter:
+        # Queues our own sends under Telegram's limits and retries a 429 after retry_after.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    app = builder.build()
+    app.bot_data[SERVICES_KEY] = svc
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:
+    new = filters.UpdateType.MESSAGE  # edits and channel posts are left alone
+    private = filters.ChatType.PRIVATE
+    groups = filters.ChatType.GROUPS
+    command = {"filters": new}
+    app.add_handlers(
+        [
+            CommandHandler("start", ask.start, **command),
+            CommandHandler("help", ask.help_command, **command),
+            CommandHandler("ask", ask.ask_command, **command),
+            CommandHandler("topics", ask.topics, **command),
+            *play.command_handlers(new),
+            MessageHandler(new & filters.COMMAND, ask.unknown_command),
+            MessageHandler(new & private & filters.TEXT, ask.private_text),
+            MessageHandler(
+                new & groups & filters.TEXT & (filters.Entity("mention") | filters.REPLY),
+                ask.group_mention_or_reply,
+            ),
+            MessageHandler(new & private & ~filters.TEXT, ask.not_text),
+            CallbackQueryHandler(ask.topic_button, pattern=r"^topic:"),
+            CallbackQueryHandler(ask.example_button, pattern=r"^ex:"),
+            *play.callback_handlers(),
+            CallbackQueryHandler(ask.stale_callback),
+        ]
+    )
+    app.add_error_handler(on_error)
+
+
+async def _post_init(app: Application) -> None:
+    for lang, commands in COMMANDS.items():
+        await app.bot.set_my_commands(
+            [BotCommand(name, description) for name, description in commands],
+            scope=BotCommandScopeDefault(),
+            language_code=None if lang == Lang.EN else lang.value,
+        )
+    await play.on_startup(app)
+
+
+async def _post_shutdown(app: Application) -> None:
+    await play.on_shutdown(app)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure with its traceback; tell the user briefly, never with details."""
+    error = context.error
+    if isinstance(error, Forbidden):
+        log.info("not allowed to write to a chat (blocked or removed): %s", error)
+        return
+    log.error("error while handling an update", exc_info=error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(error, BadRequest) and "query is too old" in str(error):
+        return  # the user's spinner is gone already; nothing to say
+    lang = render.lang_of(update.effective_user.language_code if update.effective_user else None)
+    try:
+        await context.bot.send_message(update.effective_chat.id, render.t("error", lang))
+    except TelegramError:
+        log.warning("could not send the apology either")

@@ -1,0 +1,193 @@
+"""Ask handlers: /start, /help, /ask, /topics, plain questions, topic and example buttons."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, Message, MessageEntity, Update
+from telegram.ext import ContextTypes
+
+from bot.knowledge.dataset import Lang
+from bot.knowledge.lookup import Answer
+from bot.quiz.round import SCORING_RULE
+from bot.telegram import render
+from bot.telegram.render import t
+from bot.telegram.services import services
+
+log = logging.getLogger(__name__)
+
+
+def user_lang(update: Update) -> Lang:
+    user = update.effective_user
+    return render.lang_of(user.language_code if user else None)
+
+
+def command_argument(message: Message) -> str:
+    """The text after "/cmd" or "/cmd@Bot", as typed (newlines kept)."""
+    text = message.text or ""
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return text[entity.length :].strip()
+    return text.strip()
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet, say what the bot does, offer example questions as buttons."""
+    lang = user_lang(update)
+    user = update.effective_user
+    name = f", {user.first_name}" if user and not user.is_bot and user.first_name else ""
+    await update.effective_message.reply_html(
+        t("greeting", lang, name=name), reply_markup=render.example_buttons(lang)
+    )
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the commands and the scoring rule."""
+    lang = user_lang(update)
+    await update.effective_message.reply_html(t("help", lang, scoring=SCORING_RULE[lang]))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION, in any chat."""
+    question = command_argument(update.effective_message)
+    if not question:
+        lang = user_lang(update)
+        example = render.EXAMPLE_QUESTIONS[lang][0]
+        await update.effective_message.reply_html(t("ask_usage", lang, example=example))
+        return
+    await reply_with_answer(update, context, question)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat any plain text is a question."""
+    await reply_with_answer(update, context, update.effective_message.text or "")
+
+
+async def group_mention_or_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group: answer messages that mention the bot or reply to one of its messages."""
+    message = update.effective_message
+    bot = context.bot
+    mention = f"@{bot.username}".casefold()
+    text = message.text or ""
+    replied_to_bot = bool(
+        message.reply_to_message
+        and message.reply_to_message.from_user
+        and message.reply_to_message.from_user.id == bot.id
+    )
+    if mention not in text.casefold() and not replied_to_bot:
+        return  # a reply to someone else, or a mention of another user: not for us
+    question = _remove_mention(text, mention)
+    await reply_with_answer(update, context, question)
+
+
+def _remove_mention(text: str, mention: str) -> str:
+    index = text.casefold().find(mention)
+    if index < 0:
+        return text
+    return (text[:index] + text[index + len(mention) :]).strip()
+
+
+async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str):
+    svc = services(context)
+    if not question.strip():
+        lang = user_lang(update)
+        example = render.EXAMPLE_QUESTIONS[lang][1]
+        await update.effective_message.reply_html(t("empty", lang, example=example))
+        return
+    answer = svc.lookup.answer(question)
+    log.debug("question answered: found=%s facts=%s score=%s", answer.found, answer.facts, answer.score)
+    await _send_answer(update, context, answer)
+
+
+async def _send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+    svc = services(context)
+    markup = None
+    if not answer.found and answer.suggestions:
+        markup = render.topic_buttons(svc.dataset, answer.suggestions, answer.lang)
+    quote = update.effective_chat.type != Chat.PRIVATE
+    await update.effective_message.reply_html(
+        render.answer_html(answer), reply_markup=markup, do_quote=quote
+    )
+
+
+async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/topics lists topics as buttons; /topics N or /topics NAME shows one."""
+    svc = services(context)
+    lang = user_lang(update)
+    arg = command_argument(update.effective_message)
+    topic_ids = list(svc.dataset.topics)
+    if arg:
+        chosen = _find_topic(svc, arg, topic_ids)
+        if chosen:
+            await update.effective_message.reply_html(render.topic_html(svc.dataset, chosen, lang))
+            return
+        intro = t("topic_unknown", lang, arg=render.clip(arg, 50))
+    else:
+        intro = t("topics_intro", lang)
+    await update.effective_message.reply_html(
+        intro, reply_markup=render.topic_buttons(svc.dataset, topic_ids, lang)
+    )
+
+
+def _find_topic(svc, arg: str, topic_ids: list[str]) -> str | None:
+    key = arg.strip().casefold()
+    if key.isdigit() and 1 <= int(key) <= len(topic_ids):
+        return topic_ids[int(key) - 1]
+    for tid in topic_ids:
+        title = svc.dataset.topics[tid].title
+        if key in {tid, title.en.casefold(), (title.zh or "").casefold()}:
+            return tid
+    return svc.bank.find_topic(arg)
+
+
+async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on a topic button: show that topic's facts."""
+    query = update.callback_query
+    svc = services(context)
+    lang = user_lang(update)
+    _, _, topic_id = (query.data or "").partition(":")
+    if topic_id not in svc.dataset.topics:
+        await query.answer(t("stale_button", lang))
+        return
+    await query.answer()
+    await context.bot.send_message(
+        query.message.chat.id if query.message else query.from_user.id,
+        render.topic_html(svc.dataset, topic_id, lang),
+    )
+
+
+async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on an example question from /start: answer it."""
+    query = update.callback_query
+    lang = user_lang(update)
+    _, _, index = (query.data or "").partition(":")
+    examples = render.EXAMPLE_QUESTIONS[lang]
+    if not index.isdigit() or int(index) >= len(examples):
+        await query.answer(t("stale_button", lang))
+        return
+    await query.answer()
+    question = examples[int(index)]
+    answer = services(context).lookup.answer(question)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    text = render.fit([f"<b>{render.esc(question)}</b>", render.answer_html(answer)])
+    await context.bot.send_message(chat_id, text)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A sticker, photo or other non-text message in a private chat."""
+    await update.effective_message.reply_html(t("not_text", user_lang(update)))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An unknown command: say so in private; in groups only when it was addressed to us."""
+    message = update.effective_message
+    if message.chat.type != Chat.PRIVATE:
+        first = (message.text or "").split(maxsplit=1)[0]
+        if f"@{context.bot.username}".casefold() not in first.casefold():
+            return  # "/foo" in a group may be meant for another bot
+    await message.reply_html(t("unknown_command", user_lang(update)))
+
+
+async def stale_callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any callback data no handler recognised (forged, or from an old version of the bot)."""
+    await update.callback_query.answer(t("stale_button", user_lang(update)))
