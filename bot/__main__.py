@@ -1,11 +1,11 @@
 """Command line: run (default), ask, validate, bench.
 
-  python -m bot                      without TELEGRAM_BOT_TOKEN: a local chat in the terminal
-                                     with it: the real bot (long polling)
-  python -m bot ask "QUESTION"       print the answer
-  python -m bot ask --json           one question per stdin line -> one JSON object per line
-  python -m bot validate [DATA_DIR]  check the dataset; one line; exit 1 on an error
-  python -m bot bench                lookup and quiz benchmarks
+python -m bot                      without TELEGRAM_BOT_TOKEN: a local chat in the terminal
+                                   with it: the real bot (long polling)
+python -m bot ask "QUESTION"       print the answer
+python -m bot ask --json           one question per stdin line -> one JSON object per line
+python -m bot validate [DATA_DIR]  check the dataset; one line; exit 1 on an error
+python -m bot bench                lookup and quiz benchmarks
 """
 
 from __future__ import annotations
@@ -171,7 +171,9 @@ async def serve(settings: Settings) -> int:
         return 1
     try:
         await app.start()
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        await app.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+        )
         log.info("bot @%s is running; Ctrl+C or SIGTERM stops it", app.bot.username)
         await stop.wait()
         log.info("stopping: finishing in-flight updates")

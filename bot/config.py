@@ -55,7 +55,9 @@ class Settings:
                 "TELEGRAM_BOT_TOKEN is malformed: expected the form 123456789:ABC... from @BotFather"
             )
         if self.base_url is not None and not re.match(r"^https?://[^\s]+$", self.base_url):
-            raise ConfigError("TELEGRAM_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:8081/bot")
+            raise ConfigError(
+                "TELEGRAM_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:8081/bot"
+            )
         if self.log_level not in LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
         return replace(self, token=self.token.strip() if self.token else None)

@@ -33,4 +33,6 @@ def pytest_terminal_summary(terminalreporter):
         label = "declined" if kind == "offtopic" else "answered correctly"
         terminalreporter.write_line(f"{kind:>9}: {right}/{total} {label} ({right / total:.1%})")
     for kind, question, expect, got, score in _ACCURACY.get("failures", []):
-        terminalreporter.write_line(f"  miss [{kind}] {question!r}: expected {expect}, got {list(got)} ({score})")
+        terminalreporter.write_line(
+            f"  miss [{kind}] {question!r}: expected {expect}, got {list(got)} ({score})"
+        )

@@ -46,7 +46,9 @@ TIE_RATIO = 0.97  # facts this close to the best are equally good answers (e.g. 
 DEFAULT_SUGGESTIONS = ("awards", "regions", "huion")
 
 # Characters that carry no topic in a Chinese question (particles, question words).
-_ZH_FUNCTION_CHARS = frozenset("的是了吗呢吧啊呀么什谁哪几多少个在有和与及或请问我你他她它们这那怎样为把被给对从到")
+_ZH_FUNCTION_CHARS = frozenset(
+    "的是了吗呢吧啊呀么什谁哪几多少个在有和与及或请问我你他她它们这那怎样为把被给对从到"
+)
 
 # Question words -> the kinds of answer wanted.
 _KIND_CUES_EN: dict[tuple[str, ...], tuple[AnswerKind, ...]] = {

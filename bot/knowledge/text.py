@@ -11,7 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 
 # Zero-width and bidi marks survive NFKC and would split or glue words invisibly.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e"))
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
+)
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
@@ -81,7 +83,9 @@ SYNONYMS = {
 }
 
 _IRREGULAR_PLURALS = {"people": "person", "children": "child", "men": "man", "women": "woman"}
-_NO_STEM = frozenset({"news", "series", "us", "its", "this", "gas", "glass", "process", "business", "less"})
+_NO_STEM = frozenset(
+    {"news", "series", "us", "its", "this", "gas", "glass", "process", "business", "less"}
+)
 
 
 def normalise(text: str) -> str:

@@ -136,7 +136,8 @@ class Sandbox:
             due = [
                 job
                 for job in self.app.job_queue.jobs()
-                if isinstance(job.data, dict) and job.data.get("deadline", float("inf")) <= self.clock()
+                if isinstance(job.data, dict)
+                and job.data.get("deadline", float("inf")) <= self.clock()
             ]
             if not due:
                 return

@@ -95,7 +95,9 @@ async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         await update.effective_message.reply_html(t("empty", lang, example=example))
         return
     answer = svc.lookup.answer(question)
-    log.debug("question answered: found=%s facts=%s score=%s", answer.found, answer.facts, answer.score)
+    log.debug(
+        "question answered: found=%s facts=%s score=%s", answer.found, answer.facts, answer.score
+    )
     await _send_answer(update, context, answer)
 
 

@@ -31,7 +31,12 @@ EXAMPLE_QUESTIONS = {
         "What was Tencent's patent?",
         "Where were the awards presented?",
     ),
-    Lang.ZH: ("哪个省获得的金奖最多？", "绘王的创始人是谁？", "腾讯的专利是什么？", "颁奖在哪里举行？"),
+    Lang.ZH: (
+        "哪个省获得的金奖最多？",
+        "绘王的创始人是谁？",
+        "腾讯的专利是什么？",
+        "颁奖在哪里举行？",
+    ),
 }
 
 STRINGS: dict[str, dict[Lang, str]] = {
@@ -165,8 +170,14 @@ def callback(*fields: str | int) -> str:
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """An inline keyboard from rows of (label, callback data)."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(clip(label, MAX_BUTTON_TEXT), callback_data=data) for label, data in row]
-         for row in rows if row]
+        [
+            [
+                InlineKeyboardButton(clip(label, MAX_BUTTON_TEXT), callback_data=data)
+                for label, data in row
+            ]
+            for row in rows
+            if row
+        ]
     )
 
 
@@ -194,3 +205,96 @@ def topic_html(dataset: Dataset, topic_id: str, lang: Lang) -> str:
 
 def example_buttons(lang: Lang) -> InlineKeyboardMarkup:
     return keyboard([[(q, callback("ex", i))] for i, q in enumerate(EXAMPLE_QUESTIONS[lang])])
+
+
+# -- quiz -------------------------------------------------------------------------------------
+
+QUIZ_STRINGS: dict[str, dict[Lang, str]] = {
+    "round_start": {
+        Lang.EN: "🎯 <b>Quiz</b>: {count} questions on {topic}, {seconds} s each. {how}",
+        Lang.ZH: "🎯 <b>问答开始</b>：{topic}，共{count}题，每题{seconds}秒。{how}",
+    },
+    "how_poll": {Lang.EN: "Answer in the poll.", Lang.ZH: "在投票里作答。"},
+    "how_buttons": {Lang.EN: "Tap a button to answer.", Lang.ZH: "点按钮作答。"},
+    "all_topics": {Lang.EN: "the 2025 China Patent Awards", Lang.ZH: "2025年中国专利奖"},
+    "already_running": {
+        Lang.EN: "A quiz round is already running here (question {current} of {total}). "
+        "Use /stop to end it.",
+        Lang.ZH: "本聊天已有一轮问答在进行（第{current}/{total}题）。发送 /stop 结束。",
+    },
+    "bad_count": {
+        Lang.EN: "A round has 1 to {max} questions, e.g. <code>/quiz 10</code>. "
+        "Or name a topic: <code>/quiz huion</code>.",
+        Lang.ZH: "每轮1到{max}题，例如 <code>/quiz 10</code>；也可以指定主题：<code>/quiz 绘王</code>。",
+    },
+    "bad_topic": {
+        Lang.EN: "I have no quiz topic “{arg}”. Topics: {topics}.",
+        Lang.ZH: "没有“{arg}”这个问答主题。可选主题：{topics}。",
+    },
+    "no_questions": {
+        Lang.EN: "I have no questions for that yet.",
+        Lang.ZH: "这个主题暂时没有题目。",
+    },
+    "question": {Lang.EN: "Question {n}/{total}", Lang.ZH: "第{n}/{total}题"},
+    "reveal": {
+        Lang.EN: "✅ Answer: <b>{answer}</b>\n{explanation}",
+        Lang.ZH: "✅ 答案：<b>{answer}</b>\n{explanation}",
+    },
+    "right_players": {Lang.EN: "Right: {names}", Lang.ZH: "答对：{names}"},
+    "nobody_right": {Lang.EN: "Nobody got it this time.", Lang.ZH: "这题没有人答对。"},
+    "results": {Lang.EN: "🏁 <b>Round over!</b>", Lang.ZH: "🏁 <b>本轮结束！</b>"},
+    "stopped": {Lang.EN: "⏹ <b>Round stopped.</b>", Lang.ZH: "⏹ <b>本轮已停止。</b>"},
+    "no_answers": {Lang.EN: "Nobody answered.", Lang.ZH: "没有人作答。"},
+    "play_again": {Lang.EN: "🔁 Play again", Lang.ZH: "🔁 再来一轮"},
+    "no_round": {
+        Lang.EN: "No quiz round is running. Start one with /quiz.",
+        Lang.ZH: "现在没有进行中的问答。发送 /quiz 开始。",
+    },
+    "stop_denied": {
+        Lang.EN: "Only the player who started the round or a group admin can stop it.",
+        Lang.ZH: "只有本轮发起人或群管理员可以停止。",
+    },
+    "toast_right": {Lang.EN: "✅ Right! +{points} points", Lang.ZH: "✅ 答对了！+{points}分"},
+    "toast_wrong": {Lang.EN: "❌ Not quite.", Lang.ZH: "❌ 答错了。"},
+    "toast_duplicate": {
+        Lang.EN: "You have already answered this one.",
+        Lang.ZH: "你已经回答过这题了。",
+    },
+    "toast_late": {Lang.EN: "⏰ Time is up for this question.", Lang.ZH: "⏰ 这题已经结束了。"},
+    "score": {
+        Lang.EN: "<b>{name}</b>\nIn this chat: {chat}\nOverall: {overall}",
+        Lang.ZH: "<b>{name}</b>\n本聊天：{chat}\n总计：{overall}",
+    },
+    "score_line": {
+        Lang.EN: "{points} points · {correct}/{answered} correct ({accuracy}) · best streak {streak}",
+        Lang.ZH: "{points}分 · 答对{correct}/{answered}（{accuracy}）· 最长连对{streak}",
+    },
+    "score_none": {Lang.EN: "no answers yet", Lang.ZH: "还没有作答"},
+    "top_chat": {Lang.EN: "🏆 <b>Top players in this chat</b>", Lang.ZH: "🏆 <b>本群排行榜</b>"},
+    "top_global": {Lang.EN: "🏆 <b>Top players overall</b>", Lang.ZH: "🏆 <b>总排行榜</b>"},
+    "top_empty": {
+        Lang.EN: "No scores yet. Start a round with /quiz!",
+        Lang.ZH: "还没有得分记录。发送 /quiz 开始吧！",
+    },
+    "settings": {
+        Lang.EN: "⚙️ <b>Quiz settings</b>\nAnswers: {mode} · Time: {seconds} s · Questions: {count} · Language: {lang}",
+        Lang.ZH: "⚙️ <b>问答设置</b>\n答题方式：{mode} · 时间：{seconds}秒 · 题数：{count} · 语言：{lang}",
+    },
+    "settings_denied": {
+        Lang.EN: "Only group admins can change the quiz settings.",
+        Lang.ZH: "只有群管理员可以修改问答设置。",
+    },
+    "mode_poll": {Lang.EN: "quiz poll", Lang.ZH: "投票"},
+    "mode_buttons": {Lang.EN: "buttons", Lang.ZH: "按钮"},
+    "saved": {Lang.EN: "Saved.", Lang.ZH: "已保存。"},
+}
+STRINGS.update(QUIZ_STRINGS)
+
+
+def ranked_lines(rows: Sequence[tuple[int, str, int]], limit: int = 10) -> list[str]:
+    """Leaderboard lines from (rank, name, points), names escaped; ties already share a rank."""
+    medals = {1: "🥇", 2: "🥈", 3: "🥉"}
+    return [
+        f"{medals.get(rank, f'{rank}.')} {esc(clip(name, 64))} — {points}"
+        for rank, name, points in rows[:limit]
+    ]

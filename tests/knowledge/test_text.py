@@ -1,4 +1,12 @@
-from bot.knowledge.text import canonical, cjk_bigrams, has_cjk, latin_terms, normalise, stem, tokenize
+from bot.knowledge.text import (
+    canonical,
+    cjk_bigrams,
+    has_cjk,
+    latin_terms,
+    normalise,
+    stem,
+    tokenize,
+)
 
 
 def test_full_width_forms_and_case_are_folded():
@@ -6,7 +14,9 @@ def test_full_width_forms_and_case_are_folded():
 
 
 def test_possessive_is_dropped_for_both_apostrophes():
-    assert latin_terms("Tencent's patent") == latin_terms("Tencent’s patents") == ["tencent", "patent"]
+    assert (
+        latin_terms("Tencent's patent") == latin_terms("Tencent’s patents") == ["tencent", "patent"]
+    )
 
 
 def test_zero_width_and_control_characters_do_not_glue_or_split_words():

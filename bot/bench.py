@@ -1,0 +1,139 @@
+"""`python -m bot bench`: figures for the speed and memory targets, printed, never asserted.
+
+Lookup: latency (median, p99) over the question set on the real data and on the data grown 100x
+with synthetic entities; start-up (load + validate + index). Quiz: see bot/sandbox/loadtest.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import statistics
+import time
+from pathlib import Path
+
+import yaml
+
+from bot.config import Settings
+from bot.knowledge.dataset import Dataset, Fact, Figure, Text, load_dataset
+from bot.knowledge.lookup import Lookup
+
+QUESTIONS_FILE = Path(__file__).resolve().parent.parent / "tests" / "knowledge" / "questions.yaml"
+FALLBACK_QUESTIONS = [
+    "Which province won the most golds?",
+    "腾讯的专利是什么?",
+    "huoin founder",
+    "how many golds did guangdong win",
+    "what is the capital of France",
+]
+_SYLLABLES = "ka lo mi ra zen tor vix qua pel sun dar mek lio fen gor tas wun bel cro nyx".split()
+
+
+def load_questions() -> list[str]:
+    if QUESTIONS_FILE.exists():
+        data = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))
+        return [q["q"] for q in data["questions"]]
+    return FALLBACK_QUESTIONS
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def grow(dataset: Dataset, factor: int, seed: int = 7) -> Dataset:
+    """The dataset with `factor - 1` synthetic copies of every entity and fact, each copy under
+    made-up names, so the index has `factor` times the names, terms and facts to search."""
+    rng = random.Random(seed)
+    entities = dict(dataset.entities)
+    facts = dict(dataset.facts)
+    for copy in range(1, factor):
+        renamed: dict[str, str] = {}
+        for entity in dataset.entities.values():
+            word = "".join(rng.choice(_SYLLABLES) for _ in range(3))
+            new_id = f"{entity.id}_x{copy}"
+            renamed[entity.id] = new_id
+            entities[new_id] = dataclasses.replace(
+                entity,
+                id=new_id,
+                name=Text(f"{word.title()} {entity.name.en}", None),
+                aliases_en=(word,),
+                aliases_zh=(),
+            )
+        for fact in dataset.facts.values():
+            new_id = f"{fact.id}.x{copy}"
+            word = entities[renamed[fact.about[0]]].aliases_en[0] if fact.about else "synthetic"
+            facts[new_id] = Fact(
+                id=new_id,
+                topic=fact.topic,
+                about=tuple(renamed[e] for e in fact.about),
+                kind=fact.kind,
+                answer=Text(f"{word.title()}: {fact.answer.en}", None),
+                sources=fact.sources,
+                cues_en=fact.cues_en,
+                cues_zh=fact.cues_zh,
+                figures=tuple(
+                    Figure(
+                        renamed.get(f.subject, f.subject), f.measure, f.value, f.qualifier, f.unit
+                    )
+                    for f in fact.figures
+                ),
+            )
+    return dataclasses.replace(dataset, entities=entities, facts=facts)
+
+
+def time_lookups(lookup: Lookup, questions: list[str], rounds: int) -> list[float]:
+    """Per-call latencies in milliseconds."""
+    for q in questions:  # warm caches once
+        lookup.answer(q)
+    samples: list[float] = []
+    for _ in range(rounds):
+        for q in questions:
+            start = time.perf_counter_ns()
+            lookup.answer(q)
+            samples.append((time.perf_counter_ns() - start) / 1e6)
+    return samples
+
+
+def bench_lookup(settings: Settings, quick: bool) -> None:
+    questions = load_questions()
+    startups = []
+    for _ in range(3 if quick else 7):
+        start = time.perf_counter()
+        dataset = load_dataset(settings.data_dir)
+        lookup = Lookup(dataset)
+        startups.append((time.perf_counter() - start) * 1000)
+    print(
+        f"start-up (load + validate + index): median {statistics.median(startups):.1f} ms"
+        f" over {len(startups)} runs (target < 1000 ms)"
+    )
+
+    rounds = 3 if quick else 20
+    real = time_lookups(lookup, questions, rounds)
+    print(
+        f"lookup, real data ({len(dataset.facts)} facts, {len(questions)} questions x {rounds}):"
+        f" median {statistics.median(real):.3f} ms, p99 {percentile(real, 99):.3f} ms (target p99 < 1 ms)"
+    )
+
+    start = time.perf_counter()
+    big = grow(dataset, 100)
+    big_lookup = Lookup(big)
+    build_ms = (time.perf_counter() - start) * 1000
+    grown = time_lookups(big_lookup, questions, max(1, rounds // 4))
+    print(
+        f"lookup, data x100 ({len(big.facts)} facts, {len(big.entities)} entities, index built in"
+        f" {build_ms:.0f} ms): median {statistics.median(grown):.3f} ms, p99 {percentile(grown, 99):.3f} ms"
+        f" (target p99 < 5 ms); p99 ratio x100/real {percentile(grown, 99) / percentile(real, 99):.1f}"
+    )
+
+
+def run_bench(settings: Settings, *, quick: bool = False, only: str | None = None) -> int:
+    if only in (None, "lookup"):
+        print("== lookup ==")
+        bench_lookup(settings, quick)
+    if only in (None, "quiz"):
+        print("== quiz ==")
+        from bot.sandbox.loadtest import bench_quiz
+
+        bench_quiz(settings, quick)
+    return 0
