@@ -12,6 +12,7 @@ from bot.knowledge.dataset import DEFAULT_DATA_DIR
 # Telegram tokens look like "123456789:AA...35 chars". Checked before any network call so a typo
 # gives one clear line instead of a 401 traceback.
 TOKEN_PATTERN = re.compile(r"^\d{5,12}:[A-Za-z0-9_-]{30,50}$")
+DEFAULT_DB = Path("awards_bot.sqlite3")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -23,7 +24,7 @@ class ConfigError(ValueError):
 class Settings:
     token: str | None = None
     base_url: str | None = None  # python-telegram-bot's base_url, e.g. http://127.0.0.1:8081/bot
-    db_path: Path = Path("awards_bot.sqlite3")
+    db_path: Path = DEFAULT_DB
     data_dir: Path = DEFAULT_DATA_DIR
     log_level: str = "INFO"
 
@@ -42,7 +43,7 @@ class Settings:
         settings = cls(
             token=env.get("TELEGRAM_BOT_TOKEN") or None,
             base_url=env.get("TELEGRAM_BASE_URL") or None,
-            db_path=Path(env.get("AWARDS_BOT_DB") or cls.db_path),
+            db_path=Path(env.get("AWARDS_BOT_DB") or DEFAULT_DB),
             data_dir=Path(env.get("AWARDS_BOT_DATA") or DEFAULT_DATA_DIR),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
         )

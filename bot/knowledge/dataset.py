@@ -14,8 +14,12 @@ Files (all UTF-8 YAML, one top-level key each):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
+
+import yaml
 
 
 class Lang(StrEnum):
@@ -157,4 +161,295 @@ class DatasetError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-# load_dataset(data_dir: Path) -> Dataset and its validation live below.
+
+# -- loading and validation --------------------------------------------------------------------
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+FILES = ("sources.yaml", "topics.yaml", "entities.yaml", "facts.yaml", "quiz.yaml")
+_ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+# Telegram quiz-poll limits (PollLimit) that authored questions must respect.
+MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION, MAX_EXPLANATION_LINES = 255, 100, 200, 2
+
+
+class _Entry:
+    """Reads one YAML mapping, raising DatasetError that names file, entry and field."""
+
+    def __init__(self, file: str, raw: object, label: str):
+        self.file, self.label = file, label
+        if not isinstance(raw, dict):
+            raise DatasetError(file, label, None, f"expected a mapping, got {type(raw).__name__}")
+        self.raw = raw
+        if isinstance(raw.get("id"), str):
+            self.label = raw["id"]
+
+    def fail(self, field_name: str | None, problem: str) -> DatasetError:
+        return DatasetError(self.file, self.label, field_name, problem)
+
+    def check_keys(self, required: set[str], optional: set[str] = frozenset()) -> None:
+        missing = sorted(required - self.raw.keys())
+        if missing:
+            raise self.fail(missing[0], "missing required field")
+        unknown = sorted(set(self.raw) - required - optional)
+        if unknown:
+            allowed = ", ".join(sorted(required | optional))
+            raise self.fail(str(unknown[0]), f"unknown field (allowed: {allowed})")
+
+    def str(self, key: str, required: bool = True) -> str | None:
+        value = self.raw.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, f"expected a non-empty string, got {value!r}")
+        return value.strip()
+
+    def ident(self, key: str = "id") -> str:
+        value = self.str(key)
+        if not _ID.match(value):
+            raise self.fail(key, f"{value!r} is not a valid id (letters, digits, _ . -)")
+        return value
+
+    def text(self, key: str, required: bool = True) -> Text | None:
+        value = self.raw.get(key)
+        if value is None and not required:
+            return None
+        inner = _Entry(self.file, value, self.label) if isinstance(value, dict) else None
+        if inner is None:
+            raise self.fail(key, f"expected a mapping with 'en' (and optional 'zh'), got {value!r}")
+        inner.check_keys({"en"}, {"zh"})
+        try:
+            return Text(inner.str("en"), inner.str("zh", required=False))
+        except DatasetError as error:
+            raise self.fail(f"{key}.{error.field}", error.problem) from None
+
+    def str_list(self, key: str, value: object = None, required: bool = False) -> tuple[str, ...]:
+        value = self.raw.get(key) if value is None else value
+        if value is None:
+            if required:
+                raise self.fail(key, "missing required field")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.fail(key, f"expected a list of non-empty strings, got {value!r}")
+        return tuple(v.strip() for v in value)
+
+    def lang_lists(self, key: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        value = self.raw.get(key)
+        if value is None:
+            return (), ()
+        if not isinstance(value, dict) or set(value) - {"en", "zh"}:
+            raise self.fail(key, f"expected a mapping with 'en' and/or 'zh' lists, got {value!r}")
+        return (
+            self.str_list(f"{key}.en", value.get("en")),
+            self.str_list(f"{key}.zh", value.get("zh")),
+        )
+
+    def enum(self, key: str, enum: type[StrEnum], default: StrEnum | None = None):
+        value = self.raw.get(key)
+        if value is None and default is not None:
+            return default
+        try:
+            return enum(value)
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            raise self.fail(key, f"{value!r} is not one of: {allowed}") from None
+
+
+def _read(data_dir: Path, name: str, top: str, required: bool = True) -> list:
+    path = data_dir / name
+    if not path.exists():
+        if required:
+            raise DatasetError(name, None, None, f"file not found in {data_dir}")
+        return []
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise DatasetError(name, None, None, f"YAML syntax error{where}: {problem}") from None
+    except UnicodeDecodeError as error:
+        raise DatasetError(name, None, None, f"not UTF-8 text: {error}") from None
+    if not isinstance(raw, dict) or set(raw) != {top}:
+        raise DatasetError(name, None, None, f"expected one top-level key {top!r}")
+    if not isinstance(raw[top], list):
+        raise DatasetError(name, None, top, "expected a list of entries")
+    return raw[top]
+
+
+def _unique(file: str, items: list, kind: str) -> dict:
+    out: dict = {}
+    for item in items:
+        if item.id in out:
+            raise DatasetError(file, item.id, "id", f"duplicate {kind} id")
+        out[item.id] = item
+    return out
+
+
+def _source(entry: _Entry) -> Source:
+    entry.check_keys({"id", "title", "publisher", "date", "cite"}, {"url", "author"})
+    date = entry.raw["date"]
+    if not isinstance(date, dt.date):
+        try:
+            date = dt.date.fromisoformat(str(date))
+        except ValueError:
+            raise entry.fail("date", f"expected a date YYYY-MM-DD, got {date!r}") from None
+    url = entry.str("url", required=False)
+    if url and not re.match(r"^https?://", url):
+        raise entry.fail("url", f"expected an http(s) URL, got {url!r}")
+    return Source(
+        id=entry.ident(),
+        title=entry.str("title"),
+        publisher=entry.str("publisher"),
+        date=date,
+        cite=entry.str("cite"),
+        url=url,
+        author=entry.str("author", required=False),
+    )
+
+
+def _topic(entry: _Entry) -> Topic:
+    entry.check_keys({"id", "title", "summary"})
+    return Topic(entry.ident(), entry.text("title"), entry.text("summary"))
+
+
+def _entity(entry: _Entry) -> Entity:
+    entry.check_keys({"id", "kind", "name"}, {"aliases", "topic"})
+    aliases_en, aliases_zh = entry.lang_lists("aliases")
+    return Entity(
+        id=entry.ident(),
+        kind=entry.enum("kind", EntityKind),
+        name=entry.text("name"),
+        aliases_en=aliases_en,
+        aliases_zh=aliases_zh,
+        topic=entry.str("topic", required=False),
+    )
+
+
+def _figure(entry: _Entry, index: int, raw: object) -> Figure:
+    field_name = f"figures[{index}]"
+    inner = _Entry(entry.file, raw, entry.label)
+    try:
+        inner.check_keys({"subject", "measure", "value"}, {"qualifier", "unit"})
+        value = raw["value"]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise inner.fail("value", f"expected a number, got {value!r}")
+        return Figure(
+            subject=inner.str("subject"),
+            measure=inner.ident("measure"),
+            value=value,
+            qualifier=inner.enum("qualifier", Qualifier, Qualifier.EXACT),
+            unit=inner.str("unit", required=False),
+        )
+    except DatasetError as error:
+        raise entry.fail(f"{field_name}.{error.field}", error.problem) from None
+
+
+def _fact(entry: _Entry) -> Fact:
+    entry.check_keys({"id", "topic", "about", "kind", "answer", "sources"}, {"cues", "figures"})
+    cues_en, cues_zh = entry.lang_lists("cues")
+    figures = entry.raw.get("figures") or []
+    if not isinstance(figures, list):
+        raise entry.fail("figures", "expected a list")
+    sources = entry.str_list("sources", required=True)
+    if not sources:
+        raise entry.fail("sources", "every fact needs at least one source")
+    about = entry.str_list("about", required=True)
+    if not about:
+        raise entry.fail("about", "every fact is about at least one entity")
+    return Fact(
+        id=entry.ident(),
+        topic=entry.str("topic"),
+        about=about,
+        kind=entry.enum("kind", AnswerKind),
+        answer=entry.text("answer"),
+        sources=sources,
+        cues_en=cues_en,
+        cues_zh=cues_zh,
+        figures=tuple(_figure(entry, i, raw) for i, raw in enumerate(figures)),
+    )
+
+
+def _quiz_item(entry: _Entry) -> QuizItem:
+    entry.check_keys({"id", "fact", "question", "options", "correct", "explanation"})
+    question, explanation = entry.text("question"), entry.text("explanation")
+    options = entry.raw["options"]
+    if not isinstance(options, dict) or "en" not in options or set(options) - {"en", "zh"}:
+        raise entry.fail("options", "expected a mapping with an 'en' list and an optional 'zh' list")
+    options_en = entry.str_list("options.en", options["en"], required=True)
+    options_zh = entry.str_list("options.zh", options["zh"]) if "zh" in options else None
+    if not 2 <= len(options_en) <= 4:
+        raise entry.fail("options.en", f"expected 2 to 4 options, got {len(options_en)}")
+    if options_zh is not None and len(options_zh) != len(options_en):
+        raise entry.fail("options.zh", "must have as many options as 'en', in the same order")
+    correct = entry.raw["correct"]
+    if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(options_en):
+        raise entry.fail("correct", f"expected an option index 0..{len(options_en) - 1}, got {correct!r}")
+    for lang in ("en", "zh"):
+        q, e = question.get(lang), explanation.get(lang)
+        if len(q) > MAX_QUESTION:
+            raise entry.fail(f"question.{lang}", f"longer than {MAX_QUESTION} characters")
+        if len(e) > MAX_EXPLANATION or e.count("\n") > MAX_EXPLANATION_LINES:
+            raise entry.fail(
+                f"explanation.{lang}",
+                f"longer than {MAX_EXPLANATION} characters or {MAX_EXPLANATION_LINES} line feeds",
+            )
+        for option in options_zh if lang == "zh" and options_zh else options_en:
+            if len(option) > MAX_OPTION:
+                raise entry.fail(f"options.{lang}", f"option longer than {MAX_OPTION}: {option!r}")
+    return QuizItem(
+        id=entry.ident(),
+        fact=entry.str("fact"),
+        question=question,
+        options_en=options_en,
+        correct=correct,
+        explanation=explanation,
+        options_zh=options_zh,
+    )
+
+
+def _parse(data_dir: Path, name: str, top: str, build, required: bool = True) -> list:
+    return [
+        build(_Entry(name, raw, f"#{i + 1}"))
+        for i, raw in enumerate(_read(data_dir, name, top, required))
+    ]
+
+
+def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
+    """Read and validate data/*.yaml. Raises DatasetError naming the file, entry and field."""
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise DatasetError(str(data_dir), None, None, "data directory not found")
+    sources = _unique("sources.yaml", _parse(data_dir, "sources.yaml", "sources", _source), "source")
+    topics = _unique("topics.yaml", _parse(data_dir, "topics.yaml", "topics", _topic), "topic")
+    entities = _unique(
+        "entities.yaml", _parse(data_dir, "entities.yaml", "entities", _entity), "entity"
+    )
+    facts = _unique("facts.yaml", _parse(data_dir, "facts.yaml", "facts", _fact), "fact")
+    quiz = _parse(data_dir, "quiz.yaml", "questions", _quiz_item, required=False)
+    _unique("quiz.yaml", quiz, "question")
+
+    def ref(file: str, entry: str, field_name: str, value: str, known: dict, kind: str) -> None:
+        if value not in known:
+            raise DatasetError(file, entry, field_name, f"unknown {kind} {value!r}")
+
+    for entity in entities.values():
+        if entity.topic is not None:
+            ref("entities.yaml", entity.id, "topic", entity.topic, topics, "topic")
+    for fact in facts.values():
+        ref("facts.yaml", fact.id, "topic", fact.topic, topics, "topic")
+        for entity_id in fact.about:
+            ref("facts.yaml", fact.id, "about", entity_id, entities, "entity")
+        for source_id in fact.sources:
+            ref("facts.yaml", fact.id, "sources", source_id, sources, "source")
+        for i, figure in enumerate(fact.figures):
+            ref("facts.yaml", fact.id, f"figures[{i}].subject", figure.subject, entities, "entity")
+    for item in quiz:
+        ref("quiz.yaml", item.id, "fact", item.fact, facts, "fact")
+    return Dataset(sources, topics, entities, facts, tuple(quiz))
+
+
+def summary(dataset: Dataset) -> str:
+    return (
+        f"ok: {len(dataset.topics)} topics, {len(dataset.entities)} entities, "
+        f"{len(dataset.facts)} facts, {len(dataset.sources)} sources, "
+        f"{len(dataset.quiz)} quiz questions"
+    )

@@ -1,0 +1,94 @@
+"""The command line as a user runs it: real processes, real exit codes, real output."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.knowledge.dataset import DEFAULT_DATA_DIR
+
+FAKE_TOKEN = "123456789:" + "A" * 35
+
+
+def run(*args: str, stdin: str = "", env: dict | None = None, cwd: Path | None = None, timeout=60):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AWARDS_BOT_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def test_validate_prints_one_summary_line():
+    result = run("validate")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1 and "facts" in lines[0]
+
+
+def test_validate_names_file_entry_and_field_of_a_broken_dataset(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    facts = (data / "facts.yaml").read_text(encoding="utf-8")
+    (data / "facts.yaml").write_text(
+        facts.replace("id: huion.founder", "id: huion.founder\n    colour: red", 1), encoding="utf-8"
+    )
+    result = run("validate", str(data))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    message = result.stderr
+    assert "facts.yaml" in message and "huion.founder" in message and "colour" in message
+
+
+def test_ask_prints_an_answer():
+    result = run("ask", "Who founded HUION?")
+    assert result.returncode == 0
+    assert "Xu Hefeng" in result.stdout
+
+
+def test_ask_json_answers_one_question_per_line():
+    questions = ["huoin founder", "腾讯的专利是什么?", "what is the capital of France"]
+    result = run("ask", "--json", stdin="\n".join(questions) + "\n")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == questions
+    assert set(records[0]) == {"question", "answer", "found", "facts", "score"}
+    assert records[0]["found"] and records[0]["facts"][0] == "huion.founder"
+    assert records[1]["found"] and records[1]["facts"][0] == "tencent.patent"
+    assert not records[2]["found"] and records[2]["facts"] == []
+
+
+def test_malformed_token_gives_one_line_and_never_echoes_the_token():
+    secret = "not-a-token-SECRET123"
+    result = run(env={"TELEGRAM_BOT_TOKEN": secret})
+    assert result.returncode == 2
+    assert secret not in result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_api_gives_one_line_without_the_token(tmp_path):
+    env = {"TELEGRAM_BOT_TOKEN": FAKE_TOKEN, "TELEGRAM_BASE_URL": "http://127.0.0.1:9/bot"}
+    result = run(env=env | {"AWARDS_BOT_DB": str(tmp_path / "db.sqlite3")})
+    assert result.returncode == 1
+    assert FAKE_TOKEN not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot reach the Telegram Bot API" in result.stderr
+
+
+def test_console_reads_piped_lines_and_exits_cleanly(tmp_path):
+    env = {"AWARDS_BOT_DB": str(tmp_path / "db.sqlite3")}
+    result = run(stdin="/start\nWho founded HUION?\n", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2025 China Patent Awards" in result.stdout
+    assert "Xu Hefeng" in result.stdout
+    assert "Traceback" not in result.stderr
