@@ -152,7 +152,7 @@ async def serve(settings: Settings) -> int:
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from bot.telegram.app import build_application
+    from bot.telegram.app import build_application, on_start, on_stop
 
     app = build_application(settings)
     stop = asyncio.Event()
@@ -170,6 +170,7 @@ async def serve(settings: Settings) -> int:
         print(f"error: cannot reach the Telegram Bot API at {where}: {reason}", file=sys.stderr)
         return 1
     try:
+        await on_start(app)
         await app.start()
         await app.updater.start_polling(
             allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
@@ -179,6 +180,7 @@ async def serve(settings: Settings) -> int:
         log.info("stopping: finishing in-flight updates")
         await app.updater.stop()
         await app.stop()
+        await on_stop(app)
     finally:
         await app.shutdown()
     return 0

@@ -15,7 +15,9 @@ FAKE_TOKEN = "123456789:" + "A" * 35
 
 
 def run(*args: str, stdin: str = "", env: dict | None = None, cwd: Path | None = None, timeout=60):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AWARDS_BOT_"))}
+    full_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "AWARDS_BOT_"))
+    }
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -40,7 +42,8 @@ def test_validate_names_file_entry_and_field_of_a_broken_dataset(tmp_path):
     shutil.copytree(DEFAULT_DATA_DIR, data)
     facts = (data / "facts.yaml").read_text(encoding="utf-8")
     (data / "facts.yaml").write_text(
-        facts.replace("id: huion.founder", "id: huion.founder\n    colour: red", 1), encoding="utf-8"
+        facts.replace("id: huion.founder", "id: huion.founder\n    colour: red", 1),
+        encoding="utf-8",
     )
     result = run("validate", str(data))
     assert result.returncode == 1

@@ -161,7 +161,6 @@ class DatasetError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-
 # -- loading and validation --------------------------------------------------------------------
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
@@ -373,7 +372,9 @@ def _quiz_item(entry: _Entry) -> QuizItem:
     question, explanation = entry.text("question"), entry.text("explanation")
     options = entry.raw["options"]
     if not isinstance(options, dict) or "en" not in options or set(options) - {"en", "zh"}:
-        raise entry.fail("options", "expected a mapping with an 'en' list and an optional 'zh' list")
+        raise entry.fail(
+            "options", "expected a mapping with an 'en' list and an optional 'zh' list"
+        )
     options_en = entry.str_list("options.en", options["en"], required=True)
     options_zh = entry.str_list("options.zh", options["zh"]) if "zh" in options else None
     if not 2 <= len(options_en) <= 4:
@@ -381,8 +382,14 @@ def _quiz_item(entry: _Entry) -> QuizItem:
     if options_zh is not None and len(options_zh) != len(options_en):
         raise entry.fail("options.zh", "must have as many options as 'en', in the same order")
     correct = entry.raw["correct"]
-    if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(options_en):
-        raise entry.fail("correct", f"expected an option index 0..{len(options_en) - 1}, got {correct!r}")
+    if (
+        isinstance(correct, bool)
+        or not isinstance(correct, int)
+        or not 0 <= correct < len(options_en)
+    ):
+        raise entry.fail(
+            "correct", f"expected an option index 0..{len(options_en) - 1}, got {correct!r}"
+        )
     for lang in ("en", "zh"):
         q, e = question.get(lang), explanation.get(lang)
         if len(q) > MAX_QUESTION:
@@ -418,7 +425,9 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DatasetError(str(data_dir), None, None, "data directory not found")
-    sources = _unique("sources.yaml", _parse(data_dir, "sources.yaml", "sources", _source), "source")
+    sources = _unique(
+        "sources.yaml", _parse(data_dir, "sources.yaml", "sources", _source), "source"
+    )
     topics = _unique("topics.yaml", _parse(data_dir, "topics.yaml", "topics", _topic), "topic")
     entities = _unique(
         "entities.yaml", _parse(data_dir, "entities.yaml", "entities", _entity), "entity"

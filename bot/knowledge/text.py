@@ -15,6 +15,7 @@ _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
 )
 _POSSESSIVE = re.compile(r"(\w)['’]s\b")
+_MARKUP = re.compile(r"</?[a-zA-Z][^<>]{0,30}>")  # <b>, </i>, <script>: typed markup is not words
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN = re.compile(rf"[a-z0-9]+|[{_CJK}]+")
 _CJK_RUN = re.compile(rf"^[{_CJK}]+$")
@@ -29,9 +30,9 @@ STOPWORDS = frozenset(
     should can could may might must i me my we us our you your he him his she her it its they them
     their this that these those there here what which who whom whose when where why how many much
     tell please know any some all also just only more most very really pls plz hey hi hello ok
-    get got give gave go went say said one thing things something anything s t
+    get got give gave go went say said one thing things something anything
     """.split()
-)
+) | frozenset("abcdefghijklmnopqrstuvwxyz")  # stray letters: "<b>", "u", initials
 
 # Canonical forms: a question's word and the dataset's word meet on the same term.
 SYNONYMS = {
@@ -92,7 +93,7 @@ def normalise(text: str) -> str:
     """NFKC (full-width forms to ASCII), casefold, drop invisible and control characters."""
     text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
-    text = text.casefold().replace("r&d", " rnd ")
+    text = _MARKUP.sub(" ", text).casefold().replace("r&d", " rnd ")
     return _POSSESSIVE.sub(r"\1", text)
 
 

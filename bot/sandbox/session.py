@@ -18,7 +18,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
-from bot.telegram.app import build_application
+from bot.telegram.app import build_application, on_start, on_stop
 
 
 class FakeClock:
@@ -72,6 +72,7 @@ class Sandbox:
             rate_limiter=self._rate_limiter,
         )
         await self.app.initialize()
+        await on_start(self.app)
         await self.app.start()
         await self.app.updater.start_polling(
             poll_interval=0,
@@ -90,6 +91,7 @@ class Sandbox:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        await on_stop(app)
         await app.shutdown()
 
     async def kill(self) -> None:
@@ -101,7 +103,6 @@ class Sandbox:
         if self.app is None:
             return
         app, self.app = self.app, None
-        app.post_shutdown = None
         services = app.bot_data.get("services")
         store = getattr(services, "store", None)
         if store is not None and hasattr(store, "abandon"):

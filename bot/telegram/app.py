@@ -128,9 +128,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .update_processor(ChatOrderedUpdateProcessor())
-        .post_init(_post_init)
-        .post_shutdown(_post_shutdown)
+        .concurrent_updates(ChatOrderedUpdateProcessor())
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
@@ -175,7 +173,12 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
-async def _post_init(app: Application) -> None:
+async def on_start(app: Application) -> None:
+    """After initialize(), before polling: register commands, open the store, resume rounds.
+
+    (Application.post_init only runs under run_polling; the bot starts its own loop so that
+    SIGTERM and start-up errors are handled in one place, and calls this explicitly.)
+    """
     for lang, commands in COMMANDS.items():
         await app.bot.set_my_commands(
             [BotCommand(name, description) for name, description in commands],
@@ -185,7 +188,8 @@ async def _post_init(app: Application) -> None:
     await play.on_startup(app)
 
 
-async def _post_shutdown(app: Application) -> None:
+async def on_stop(app: Application) -> None:
+    """After polling stopped: close the store."""
     await play.on_shutdown(app)
 
 
