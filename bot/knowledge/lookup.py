@@ -17,15 +17,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
-from bot.knowledge.dataset import AnswerKind, Dataset, Fact, Lang
+from bot.knowledge.dataset import AnswerKind, Dataset, EntityKind, Fact, Lang
 from bot.knowledge.text import (
     STOPWORDS,
+    SYNONYMS,
     canonical,
     cjk_bigrams,
     has_cjk,
     latin_terms,
+    stem,
     tokenize,
 )
 
@@ -35,11 +38,17 @@ ENTITY_WEIGHT = 3.0
 CUE_WEIGHT = 2.0
 ANSWER_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.7
-KIND_BONUS = 1.3
+KIND_BONUS = 1.5
 
 MIN_SCORE = 2.0  # below this the best fact is a coincidence, not an answer
-MIN_UNDERSTOOD = 0.6  # share of the question's content words the index knows
-FUZZY_CUTOFF = 80  # rapidfuzz ratio for a typo to count as a known word
+# Share of the question's content words the index must know. A question that names nothing the
+# dataset knows (no entity) must be understood more fully, with at least two known words, and
+# point to one topic: "what time is it" or "how do I file a patent" are not about these awards.
+MIN_UNDERSTOOD = 0.7
+MIN_UNDERSTOOD_WITHOUT_ENTITY = 0.75
+MIN_TERMS_WITHOUT_ENTITY = 2
+NEAR_RATIO = 0.9  # facts this close to the best compete with it
+MIN_GUESS_LENGTH_WITHOUT_ENTITY = 6
 MAX_FACTS = 3  # one to three sentences
 TIE_RATIO = 0.97  # facts this close to the best are equally good answers (e.g. three regions)
 
@@ -49,6 +58,8 @@ DEFAULT_SUGGESTIONS = ("awards", "regions", "huion")
 _ZH_FUNCTION_CHARS = frozenset(
     "的是了吗呢吧啊呀么什谁哪几多少个在有和与及或请问我你他她它们这那怎样为把被给对从到"
 )
+# Particles glue words together; a bigram that spans one ("讯的") is not a word.
+_ZH_PARTICLES = frozenset("的了吗呢吧啊呀是和与及或在")
 
 # Question words -> the kinds of answer wanted.
 _KIND_CUES_EN: dict[tuple[str, ...], tuple[AnswerKind, ...]] = {
@@ -110,7 +121,11 @@ def _zh_terms(text: str) -> list[str]:
     """Bigrams of a Chinese text that are not made of function characters only."""
     out: list[str] = []
     for run in tokenize(text).cjk_runs:
-        out.extend(g for g in cjk_bigrams(run) if not set(g) <= _ZH_FUNCTION_CHARS)
+        out.extend(
+            g
+            for g in cjk_bigrams(run)
+            if not set(g) <= _ZH_FUNCTION_CHARS and not set(g) & _ZH_PARTICLES
+        )
     return out
 
 
@@ -122,18 +137,21 @@ class Lookup:
         self._phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)  # Latin alias -> entities
         self._zh_names: dict[str, set[str]] = defaultdict(set)  # Chinese alias -> entities
         self._postings: dict[str, dict[str, float]] = defaultdict(dict)  # term -> fact -> weight
+        self._surface: dict[str, str] = {}  # every Latin word in the data -> its canonical term
         self._build()
         n = max(len(dataset.facts), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
         self._zh_by_length = sorted(self._zh_names, key=len, reverse=True)
+        self._order = {fact_id: i for i, fact_id in enumerate(dataset.facts)}  # ties: file order
         self._vocab = {t for t in self._postings if not t.startswith("@") and not has_cjk(t)}
         self._vocab.update(w for phrase in self._phrases for w in phrase)
-        # Typos rarely change a word's length by more than two or both its first and last
-        # letter: fuzzy candidates are bucketed so a lookup scans a few hundred words, not all.
+        # Typos are matched against the words as written ("founded", not only "founder"). A typo
+        # rarely changes a word's length by more than two or both its first and last letter, so
+        # candidates are bucketed and a lookup scans a few hundred words, not all.
         self._fuzzy_buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
-        for word in self._vocab:
-            if len(word) >= 4:
+        for word, term in self._surface.items():
+            if (len(word) >= 5 or word in self._names) and len(word) >= 4 and term in self._vocab:
                 self._fuzzy_buckets[(word[0], len(word))].append(word)
                 if word[-1] != word[0]:
                     self._fuzzy_buckets[(word[-1], len(word))].append(word)
@@ -141,6 +159,25 @@ class Lookup:
     # -- index ------------------------------------------------------------------------------
     def _build(self) -> None:
         ds = self.dataset
+        texts = [t.title.en for t in ds.topics.values()]
+        for entity in ds.entities.values():
+            texts += [entity.name.en, *entity.aliases_en]
+        for fact in ds.facts.values():
+            texts += [fact.answer.en, *fact.cues_en]
+        for text in texts:
+            for word in tokenize(text).words:
+                if word not in STOPWORDS and word.isalpha():
+                    self._surface.setdefault(word, canonical(word))
+        for word in SYNONYMS:  # "founded", "medal": words people use for terms the data has
+            self._surface.setdefault(word, canonical(word))
+        proper = (EntityKind.PERSON, EntityKind.PLACE, EntityKind.ORGANISATION)
+        self._names = {
+            word
+            for entity in ds.entities.values()
+            if entity.kind in proper
+            for name in (entity.name.en, *entity.aliases_en)
+            for word in tokenize(name).words
+        }
         for entity in ds.entities.values():
             for name in (entity.name.en, *entity.aliases_en):
                 terms = tuple(latin_terms(name))
@@ -173,16 +210,29 @@ class Lookup:
         term = canonical(word)
         if term in self._vocab:
             return term, 1.0
+        for suffix in ("ed", "d", "ing"):  # awarded -> award, presented -> present
+            base = word[: -len(suffix)]
+            if word.endswith(suffix) and len(base) >= 5 and canonical(base) in self._vocab:
+                return canonical(base), 1.0
         if len(word) < 4 or not word.isalpha():
             return None
+        # One slip (a wrong, missing, extra or swapped letter) in words up to 7 letters, two in
+        # longer ones. Four-letter words are corrected only to names ("chna", "tnag"): among
+        # short common words one slip too often makes another word ("good" -> "gold").
+        max_edits = 1 if len(word) <= 7 else 2
         candidates: list[str] = []
-        for length in range(len(word) - 2, len(word) + 3):
+        for length in range(len(word) - max_edits, len(word) + max_edits + 1):
             candidates += self._fuzzy_buckets.get((word[0], length), ())
-            candidates += self._fuzzy_buckets.get((word[-1], length), ())
-        best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+            if len(word) > 4:
+                candidates += self._fuzzy_buckets.get((word[-1], length), ())
+        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
+        if best is None and stem(word) != word:  # "medls" is one slip from "medal" once stemmed
+            best = process.extractOne(
+                stem(word), candidates, scorer=OSA.distance, score_cutoff=max_edits
+            )
         if best is None:
             return None
-        return best[0], best[1] / 100
+        return self._surface[best[0]], 1 - best[1] / (len(word) + 1)
 
     def _parse(self, question: str, lang: Lang | None) -> _Query:
         tokens = tokenize(question)
@@ -192,15 +242,18 @@ class Lookup:
 
         # Latin words: correct typos, then find the longest alias runs.
         corrected: list[tuple[str, float]] = []
+        short_guesses: list[str] = []  # short words only a typo away from a known one
         for word in tokens.words:
             if word in STOPWORDS:
                 continue
             hit = self._correct(word)
             if hit is None:
-                unknown += 1
+                unknown += len(word) > 2  # "co", "ok": too short to say the question is off topic
             else:
                 known += 1
                 corrected.append(hit)
+                if hit[1] < 1 and len(word) < MIN_GUESS_LENGTH_WITHOUT_ENTITY:
+                    short_guesses.append(hit[0])
         i = 0
         while i < len(corrected):
             for n in range(min(self._max_phrase, len(corrected) - i), 0, -1):
@@ -242,6 +295,11 @@ class Lookup:
             known += sum(covered[i] for i in meaningful) / 2
             unknown += sum(not covered[i] for i in meaningful) / 2
 
+        if short_guesses and not any(t.startswith("@") for t in terms):
+            # Without a name to anchor it, "apple" one slip from "apply" is a guess too far.
+            for term in short_guesses:
+                terms.pop(term, None)
+            known, unknown = known - len(short_guesses), unknown + len(short_guesses)
         total = known + unknown
         return _Query(
             terms=terms,
@@ -262,14 +320,14 @@ class Lookup:
             for fact_id in scores:
                 if self.dataset.facts[fact_id].kind in query.kinds:
                     scores[fact_id] *= KIND_BONUS
-        return sorted(((s, f) for f, s in scores.items()), key=lambda x: (-x[0], x[1]))
+        return sorted(((s, f) for f, s in scores.items()), key=lambda x: (-x[0], self._order[x[1]]))
 
     def answer(self, question: str, lang: Lang | None = None) -> Answer:
         query = self._parse(question, lang)
         ranked = self._rank(query)
         best = ranked[0][0] if ranked else 0.0
         confidence = round(min(best / (2 * MIN_SCORE), 1.0) * query.understood, 3)
-        if best < MIN_SCORE or query.understood < MIN_UNDERSTOOD:
+        if not self._confident(query, ranked):
             return self._decline(query, ranked, confidence)
         chosen = [f for s, f in ranked[:MAX_FACTS] if s >= best * TIE_RATIO]
         facts = [self.dataset.facts[f] for f in chosen]
@@ -279,6 +337,20 @@ class Lookup:
             score=confidence,
             found=True,
             lang=query.lang,
+        )
+
+    def _confident(self, query: _Query, ranked: list[tuple[float, str]]) -> bool:
+        if not ranked or ranked[0][0] < MIN_SCORE:
+            return False
+        if any(term.startswith("@") for term in query.terms):
+            return query.understood >= MIN_UNDERSTOOD
+        near_topics = {
+            self.dataset.facts[f].topic for s, f in ranked if s >= ranked[0][0] * NEAR_RATIO
+        }
+        return (
+            query.understood >= MIN_UNDERSTOOD_WITHOUT_ENTITY
+            and len(query.terms) + bool(query.kinds) >= MIN_TERMS_WITHOUT_ENTITY
+            and len(near_topics) == 1
         )
 
     # -- replies ----------------------------------------------------------------------------

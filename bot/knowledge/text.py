@@ -30,7 +30,7 @@ STOPWORDS = frozenset(
     should can could may might must i me my we us our you your he him his she her it its they them
     their this that these those there here what which who whom whose when where why how many much
     tell please know any some all also just only more most very really pls plz hey hi hello ok
-    get got give gave go went say said one thing things something anything
+    get got give given gave go went say said one thing things something anything
     """.split()
 ) | frozenset("abcdefghijklmnopqrstuvwxyz")  # stray letters: "<b>", "u", initials
 
@@ -52,13 +52,13 @@ SYNONYMS = {
     "found": "founder",
     "started": "founder",
     "launched": "launch",
-    "ceremony": "ceremony",
     "held": "hold",
     "took": "take",
     "presenting": "present",
     "presented": "present",
     "presenter": "present",
     "gave": "present",
+    "organization": "organisation",
     "organised": "organise",
     "organized": "organise",
     "organize": "organise",
@@ -76,7 +76,6 @@ SYNONYMS = {
     "ranked": "rank",
     "ranking": "rank",
     "bev": "ev",
-    "car": "car",
     "automaker": "car",
     "automotive": "car",
     "vehicle": "car",
