@@ -6,9 +6,9 @@ import logging
 import random
 
 import pytest
-from bot.sandbox.emulator import BotApiEmulator
 
 from bot.config import Settings
+from bot.sandbox.emulator import BotApiEmulator
 from bot.sandbox.session import FakeClock, Sandbox
 
 MAX_TEXT = 4096
