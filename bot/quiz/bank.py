@@ -1,16 +1,216 @@
-"""The question bank: authored questions from data/quiz.yaml plus questions generated from facts."""
+"""The question bank: authored questions (data/quiz.yaml) plus questions generated from the
+facts' structured figures, so the bank grows with the data. Pure: randomness is passed in."""
 
 from __future__ import annotations
 
-from bot.knowledge.dataset import Dataset
+import random
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.knowledge.dataset import Dataset, Entity, Fact, Lang, Qualifier
+
+MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION = 255, 100, 200  # Telegram quiz-poll limits
+
+
+@dataclass(frozen=True, slots=True)
+class QuizQuestion:
+    """A question ready to ask, in one language."""
+
+    key: str  # stable across restarts and languages: authored id or "gen.<measure>.<subject>..."
+    fact_id: str
+    topic: str
+    text: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str
+
+
+_QUALIFIER = {
+    Lang.EN: {
+        Qualifier.MORE_THAN: "more than ",
+        Qualifier.ABOUT: "about ",
+        Qualifier.NEARLY: "nearly ",
+    },
+    Lang.ZH: {Qualifier.MORE_THAN: "超过", Qualifier.ABOUT: "约", Qualifier.NEARLY: "近"},
+}
+# measure -> (question about a subject's number, question about which subject has a number)
+_TEMPLATES: dict[str, dict[Lang, tuple[str, str | None]]] = {
+    "gold_awards": {
+        Lang.EN: (
+            "How many 2025 gold awards went to {name}?",
+            "Which region won {value} gold awards in 2025?",
+        ),
+        Lang.ZH: ("2025年{name}获得了几项金奖？", "2025年哪个地区获得了{value}项金奖？"),
+    },
+    "cluster_rank": {
+        Lang.EN: (
+            "Where did the {name} rank in the Global Innovation Index 2025?",
+            "Which cluster ranked number {value} in the Global Innovation Index 2025?",
+        ),
+        Lang.ZH: (
+            "{name}在《2025年全球创新指数》中排名第几？",
+            "哪个集群在《2025年全球创新指数》中排名第{value}？",
+        ),
+    },
+    "industry_growth_percent": {
+        Lang.EN: (
+            "By how many percent did China's {name} grow, as cited by WIPO's Daren Tang?",
+            None,
+        ),
+        Lang.ZH: ("据世界知识产权组织总干事邓鸿森所述，中国{name}增长了百分之几？", None),
+    },
+    "patent_applications": {
+        Lang.EN: ("How many patent applications has {name} filed, according to the reports?", None),
+        Lang.ZH: ("据报道，{name}提交了多少件专利申请？", None),
+    },
+}
+_RANK_WORDS = {Lang.EN: "No. {value}", Lang.ZH: "第{value}名"}
+# Measures whose subjects are peers (regions, clusters, industries): their other values make
+# fair wrong options. Two companies' application counts are not peers.
+_PEER_MEASURES = {"gold_awards", "cluster_rank", "industry_growth_percent"}
+
+
+def _number(value: float, qualifier: Qualifier, lang: Lang, unit: str = "") -> str:
+    text = f"{value:,}" if isinstance(value, int) or float(value).is_integer() else str(value)
+    text = text.replace(".0", "") if text.endswith(".0") else text
+    return f"{_QUALIFIER[lang].get(qualifier, '')}{text}{unit}"
+
+
+def _fit(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class QuestionBank:
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
+        generated_en = {q.key: q for q in self._generated(Lang.EN)}
+        generated_zh = {q.key: q for q in self._generated(Lang.ZH)}
+        self._by_lang: dict[Lang, list[QuizQuestion]] = {
+            Lang.EN: self._authored(Lang.EN) + list(generated_en.values()),
+            # A generated question needs every name in Chinese; else the English one is asked.
+            Lang.ZH: self._authored(Lang.ZH)
+            + [generated_zh.get(key, question) for key, question in generated_en.items()],
+        }
+        self._by_key = {lang: {q.key: q for q in qs} for lang, qs in self._by_lang.items()}
+
+    # -- building ---------------------------------------------------------------------------
+    def _authored(self, lang: Lang) -> list[QuizQuestion]:
+        out = []
+        for item in self.dataset.quiz:
+            options = item.options_zh if lang == Lang.ZH and item.options_zh else item.options_en
+            out.append(
+                QuizQuestion(
+                    key=item.id,
+                    fact_id=item.fact,
+                    topic=self.dataset.facts[item.fact].topic,
+                    text=item.question.get(lang),
+                    options=tuple(options),
+                    correct=item.correct,
+                    explanation=item.explanation.get(lang),
+                )
+            )
+        return out
+
+    def _generated(self, lang: Lang) -> list[QuizQuestion]:
+        """Questions from figures: "How many golds did X win?" and "Which region won N?"."""
+        by_measure: dict[str, list[tuple[Fact, Entity, float, Qualifier]]] = defaultdict(list)
+        for fact in self.dataset.facts.values():
+            for figure in fact.figures:
+                if figure.measure in _TEMPLATES:
+                    entity = self.dataset.entities[figure.subject]
+                    by_measure[figure.measure].append(
+                        (fact, entity, figure.value, figure.qualifier)
+                    )
+        out: list[QuizQuestion] = []
+        for measure, rows in by_measure.items():
+            if measure == "gold_awards":  # regions only: the 40 in total is a different question
+                rows = [r for r in rows if r[1].topic == "regions"]
+            if len(rows) < 2:
+                continue
+            how_many, which = _TEMPLATES[measure][lang]
+            values = sorted({r[2] for r in rows})
+            for fact, entity, value, qualifier in rows:
+                if lang == Lang.ZH and not (entity.name.zh and all(r[1].name.zh for r in rows)):
+                    continue
+                name = entity.name.get(lang)
+                explanation = _fit(fact.answer.get(lang), MAX_EXPLANATION)
+                right = self._format(measure, value, qualifier, lang)
+                peers = values if measure in _PEER_MEASURES else [value]
+                wrong = [
+                    self._format(measure, v, qualifier, lang)
+                    for v in _nearby(value, peers, qualifier)
+                ]
+                options, correct = _arrange(right, wrong, f"{measure}.{entity.id}")
+                out.append(
+                    QuizQuestion(
+                        key=f"gen.{measure}.{entity.id}.count",
+                        fact_id=fact.id,
+                        topic=fact.topic,
+                        text=_fit(how_many.format(name=name), MAX_QUESTION),
+                        options=options,
+                        correct=correct,
+                        explanation=explanation,
+                    )
+                )
+                same_value = [r for r in rows if r[2] == value]
+                if which and len(same_value) == 1:  # "which region won 3" has three answers
+                    others = [r[1].name.get(lang) for r in rows if r[2] != value][:3]
+                    options, correct = _arrange(name, others, f"{measure}.{entity.id}.which")
+                    out.append(
+                        QuizQuestion(
+                            key=f"gen.{measure}.{entity.id}.which",
+                            fact_id=fact.id,
+                            topic=fact.topic,
+                            text=_fit(
+                                which.format(value=_number(value, Qualifier.EXACT, lang)),
+                                MAX_QUESTION,
+                            ),
+                            options=tuple(_fit(o, MAX_OPTION) for o in options),
+                            correct=correct,
+                            explanation=explanation,
+                        )
+                    )
+        return out
+
+    @staticmethod
+    def _format(measure: str, value: float, qualifier: Qualifier, lang: Lang) -> str:
+        if measure == "cluster_rank":
+            return _RANK_WORDS[lang].format(value=int(value))
+        unit = "%" if measure == "industry_growth_percent" else ""
+        return _number(value, qualifier, lang, unit)
+
+    # -- using ------------------------------------------------------------------------------
+    def questions(self, lang: Lang, topic: str | None = None) -> list[QuizQuestion]:
+        return [q for q in self._by_lang[lang] if topic is None or q.topic == topic]
+
+    def topics(self) -> list[str]:
+        return sorted(
+            {q.topic for q in self._by_lang[Lang.EN]}, key=list(self.dataset.topics).index
+        )
+
+    def get(self, key: str, lang: Lang) -> QuizQuestion | None:
+        return self._by_key[lang].get(key)
+
+    def pick(
+        self,
+        count: int,
+        lang: Lang,
+        rng: random.Random,
+        topic: str | None = None,
+        seen: Mapping[str, float] | None = None,
+    ) -> list[QuizQuestion]:
+        """Up to `count` different questions: unseen ones first (in random order), then those
+        the chat saw longest ago. `seen` maps question key -> when the chat last saw it."""
+        seen = seen or {}
+        pool = self.questions(lang, topic)
+        fresh = [q for q in pool if q.key not in seen]
+        rng.shuffle(fresh)
+        old = sorted((q for q in pool if q.key in seen), key=lambda q: seen[q.key])
+        return (fresh + old)[:count]
 
     def find_topic(self, text: str) -> str | None:
-        """The topic a user named: its id, title, or the name of an entity it is about."""
+        """The topic a user named: its id, its title, or the name of an entity it is about."""
         key = text.strip().casefold()
         if not key:
             return None
@@ -22,3 +222,29 @@ class QuestionBank:
             if entity.topic and key in {n.casefold() for n in names if n}:
                 return entity.topic
         return None
+
+
+def _nearby(value: float, values: list[float], qualifier: Qualifier) -> list[float]:
+    """Three wrong numbers near the right one: peers' values first, then neighbours. For "more
+    than N" only larger numbers are wrong ("more than N/2" would be true as well)."""
+    if qualifier is Qualifier.MORE_THAN or value >= 1000:
+        factors = (2, 3, 5) if qualifier is Qualifier.MORE_THAN else (0.5, 2, 3)
+        return [int(value * f) for f in factors]
+    candidates = [v for v in values if v != value]
+    step = max(1, round(abs(value) * 0.25)) if value >= 8 else 1
+    for k in (1, 2, 3, 4):
+        candidates += [value + k * step, value - k * step]
+    out: list[float] = []
+    for v in candidates:
+        if v > 0 and v != value and v not in out:
+            out.append(v)
+    return sorted(out, key=lambda v: abs(v - value))[:3]
+
+
+def _arrange(right: str, wrong: list[str], seed: str) -> tuple[tuple[str, ...], int]:
+    """Options in a fixed order per question (so a restart shows the same), right one placed by
+    a hash of the question so it is not always first."""
+    options = [right, *[w for w in wrong if w != right]][:4]
+    rng = random.Random(seed)
+    rng.shuffle(options)
+    return tuple(options), options.index(right)

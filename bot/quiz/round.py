@@ -1,11 +1,29 @@
-"""Quiz rules: scoring. (The round state machine is being built in issue 3.)"""
+"""Quiz rules, pure: no Telegram, no I/O, time passed in as `at` (unix seconds).
+
+A round is a sequence of questions asked one at a time. Its state lives in the database (the
+store) so it survives restarts; this module decides every transition from that state:
+- `judge`: is an answer accepted, and how many points does it score;
+- `due` / `after_close`: when a question closes and what comes next;
+- `can_stop`: who may end a round; `rank`: leaderboards with shared ranks for ties.
+
+Scoring (quoted by /help): a right answer scores 10 points plus a speed bonus of up to 5 — the
+share of the time still left, times 5, rounded down; a wrong or late answer scores nothing.
+Only a player's first answer to a question counts.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from bot.knowledge.dataset import Lang
 
 CORRECT_POINTS = 10
 MAX_SPEED_BONUS = 5
+DEFAULT_QUESTIONS, MIN_QUESTIONS, MAX_QUESTIONS = 5, 1, 20
+DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 10, 120
+SECONDS_CHOICES = (15, 30, 60)
+QUESTION_CHOICES = (5, 10, 20)
 
 SCORING_RULE = {
     Lang.EN: (
@@ -20,9 +38,146 @@ SCORING_RULE = {
 }
 
 
+class AnswerMode(StrEnum):
+    POLL = "poll"  # native Telegram quiz polls
+    BUTTONS = "buttons"  # inline keyboard buttons, each tap answered with a toast
+
+
+class RoundStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+
+
+class Verdict(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"  # the player answered this question already
+    LATE = "late"  # the question is closed or its time is up
+    STALE = "stale"  # not the round's current question, or the round is over
+    BAD_OPTION = "bad_option"  # an option the question does not have (forged data)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    mode: AnswerMode = AnswerMode.POLL
+    seconds: int = DEFAULT_SECONDS
+    questions: int = DEFAULT_QUESTIONS
+    lang: Lang = Lang.EN
+
+    def changed(self, name: str, value: str) -> ChatSettings | None:
+        """These settings with one field set from text (as in button data); None if invalid."""
+        try:
+            if name == "mode":
+                return replace(self, mode=AnswerMode(value))
+            if name == "lang":
+                return replace(self, lang=Lang(value))
+            number = int(value)
+        except ValueError:
+            return None
+        if name == "seconds" and MIN_SECONDS <= number <= MAX_SECONDS:
+            return replace(self, seconds=number)
+        if name == "questions" and MIN_QUESTIONS <= number <= MAX_QUESTIONS:
+            return replace(self, questions=number)
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    verdict: Verdict
+    correct: bool = False
+    points: int = 0
+
+    @property
+    def counts(self) -> bool:
+        return self.verdict is Verdict.ACCEPTED
+
+
+@dataclass(frozen=True, slots=True)
+class RoundState:
+    """Where a round stands: enough to judge an answer and to decide what happens next."""
+
+    round_id: int
+    chat_id: int
+    started_by: int
+    is_private: bool
+    seconds: int
+    total: int
+    index: int  # the question being asked (0-based)
+    deadline: float | None  # when the current question closes; None before it is sent
+    closed: bool  # the current question has been closed and revealed
+    status: RoundStatus = RoundStatus.RUNNING
+
+    def judge(
+        self,
+        *,
+        index: int,
+        option: int,
+        correct_option: int,
+        n_options: int,
+        at: float,
+        already_answered: bool,
+        enforce_deadline: bool = True,
+    ) -> Judgement:
+        """Judge one answer. Poll answers pass enforce_deadline=False: Telegram closes the poll
+        itself, so any vote it delivers was cast in time, even if the bot was down meanwhile."""
+        if self.status is not RoundStatus.RUNNING or index != self.index or self.deadline is None:
+            return Judgement(Verdict.STALE)
+        if not 0 <= option < n_options:
+            return Judgement(Verdict.BAD_OPTION)
+        if self.closed or (enforce_deadline and at > self.deadline):
+            return Judgement(Verdict.LATE)
+        if already_answered:
+            return Judgement(Verdict.DUPLICATE)
+        correct = option == correct_option
+        time_left = max(self.deadline - at, 0.0)
+        return Judgement(Verdict.ACCEPTED, correct, points_for(correct, time_left, self.seconds))
+
+    def due(self, at: float) -> bool:
+        """The current question's time is up and it has not been closed yet."""
+        return (
+            self.status is RoundStatus.RUNNING
+            and not self.closed
+            and self.deadline is not None
+            and at >= self.deadline
+        )
+
+    def closes_after_answer(self) -> bool:
+        """In a private chat the only player has answered: move on at once."""
+        return self.is_private
+
+    def after_close(self) -> RoundState:
+        """The state once the current question is revealed: the next question, or the end."""
+        if self.index + 1 >= self.total:
+            return replace(self, closed=True, status=RoundStatus.FINISHED)
+        return replace(self, index=self.index + 1, deadline=None, closed=False)
+
+
 def points_for(correct: bool, time_left: float, time_limit: float) -> int:
-    """Points for one answer: 10 for a right one, plus floor(5 * time_left / time_limit)."""
-    if not correct or time_left < 0:
+    if not correct:
         return 0
     share = min(max(time_left / time_limit, 0.0), 1.0) if time_limit > 0 else 0.0
     return CORRECT_POINTS + int(MAX_SPEED_BONUS * share)
+
+
+def can_stop(*, is_private: bool, user_id: int | None, started_by: int, is_admin: bool) -> bool:
+    """Anyone in a private chat; in a group the player who started the round, or an admin."""
+    return is_private or is_admin or (user_id is not None and user_id == started_by)
+
+
+def rank(rows: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
+    """(name, points) best first -> (rank, name, points); ties share a rank: 1, 2, 2, 4."""
+    ordered = sorted(rows, key=lambda r: -r[1])
+    out: list[tuple[int, str, int]] = []
+    for position, (name, points) in enumerate(ordered, 1):
+        shared = out and out[-1][2] == points
+        out.append((out[-1][0] if shared else position, name, points))
+    return out
+
+
+def parse_round_size(text: str) -> int | None:
+    """ "/quiz 10" -> 10; None when it is not a whole number in range."""
+    text = text.strip()
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if MIN_QUESTIONS <= number <= MAX_QUESTIONS else None

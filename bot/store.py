@@ -1,0 +1,508 @@
+"""SQLite storage (aiosqlite): chats and their settings, rounds, asked questions, answers, scores.
+
+The database is the source of truth for rounds: every question asked, its deadline, its poll or
+message id, and every answer are committed before the bot acts on them, so a process killed at
+any point resumes from here. Answers are unique per (round, question, user): a duplicate, even
+one racing in from a second handler, is ignored by the database itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bot.knowledge.dataset import Lang
+from bot.quiz.bank import QuizQuestion
+from bot.quiz.round import AnswerMode, ChatSettings, Judgement, RoundState, RoundStatus
+
+MIGRATIONS = [
+    # 1: the first schema
+    """
+    CREATE TABLE chats (
+        id INTEGER PRIMARY KEY,
+        type TEXT NOT NULL,
+        title TEXT,
+        mode TEXT NOT NULL DEFAULT 'poll',
+        seconds INTEGER NOT NULL DEFAULT 30,
+        questions INTEGER NOT NULL DEFAULT 5,
+        lang TEXT NOT NULL DEFAULT 'en'
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id INTEGER NOT NULL REFERENCES chats(id),
+        started_by INTEGER NOT NULL,
+        mode TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        seconds INTEGER NOT NULL,
+        total INTEGER NOT NULL,
+        current INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'running',
+        started_at REAL NOT NULL,
+        ended_at REAL
+    );
+    -- one running round per chat, enforced by the database
+    CREATE UNIQUE INDEX one_running_round ON rounds(chat_id) WHERE status = 'running';
+    CREATE TABLE questions (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        idx INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        fact_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        options TEXT NOT NULL,
+        correct INTEGER NOT NULL,
+        explanation TEXT NOT NULL,
+        deadline REAL,
+        poll_id TEXT,
+        message_id INTEGER,
+        closed_at REAL,
+        PRIMARY KEY (round_id, idx)
+    );
+    CREATE INDEX questions_by_poll ON questions(poll_id) WHERE poll_id IS NOT NULL;
+    CREATE TABLE answers (
+        round_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        option INTEGER NOT NULL,
+        correct INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        answered_at REAL NOT NULL,
+        PRIMARY KEY (round_id, idx, user_id),
+        FOREIGN KEY (round_id, idx) REFERENCES questions(round_id, idx)
+    );
+    CREATE TABLE scores (
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        points INTEGER NOT NULL DEFAULT 0,
+        answered INTEGER NOT NULL DEFAULT 0,
+        correct INTEGER NOT NULL DEFAULT 0,
+        streak INTEGER NOT NULL DEFAULT 0,
+        best_streak INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (chat_id, user_id)
+    );
+    CREATE TABLE seen (
+        chat_id INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        last_seen REAL NOT NULL,
+        PRIMARY KEY (chat_id, key)
+    );
+    """,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredQuestion:
+    round_id: int
+    idx: int
+    question: QuizQuestion
+    deadline: float | None
+    poll_id: str | None
+    message_id: int | None
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRound:
+    state: RoundState
+    mode: AnswerMode
+    lang: Lang
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    points: int = 0
+    answered: int = 0
+    correct: int = 0
+    best_streak: int = 0
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+class Store:
+    def __init__(self, db: aiosqlite.Connection):
+        self._db = db
+        # One connection, one transaction at a time: interleaved BEGINs would fail.
+        self._write = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        db = await aiosqlite.connect(str(path), isolation_level=None)  # we BEGIN/COMMIT ourselves
+        db.row_factory = aiosqlite.Row
+        for pragma in (
+            "journal_mode=WAL",
+            "foreign_keys=ON",
+            "synchronous=NORMAL",
+            "busy_timeout=5000",
+        ):
+            await db.execute(f"PRAGMA {pragma}")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def abandon(self) -> None:
+        """Drop the connection without any further writes (a simulated crash, for tests)."""
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self._write:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in filter(str.strip, script.split(";")):
+                        await self._db.execute(statement)
+                    await self._db.execute(f"PRAGMA user_version = {number}")
+                    await self._db.execute("COMMIT")
+                except BaseException:
+                    await self._db.execute("ROLLBACK")
+                    raise
+
+    async def schema_version(self) -> int:
+        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
+        return version
+
+    async def _transaction(self, statements: list[tuple[str, tuple]]) -> list[int]:
+        """Run statements in one transaction; returns each statement's rowcount."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                counts = []
+                for sql, args in statements:
+                    cursor = await self._db.execute(sql, args)
+                    counts.append(cursor.rowcount)
+                await self._db.execute("COMMIT")
+                return counts
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+
+    async def _one(self, sql: str, args: tuple = ()) -> aiosqlite.Row | None:
+        return await (await self._db.execute(sql, args)).fetchone()
+
+    async def _all(self, sql: str, args: tuple = ()) -> list[aiosqlite.Row]:
+        return list(await (await self._db.execute(sql, args)).fetchall())
+
+    # -- chats and users -------------------------------------------------------------------------
+    async def ensure_chat(self, chat_id: int, chat_type: str, title: str | None) -> None:
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO chats (id, type, title) VALUES (?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET title = excluded.title",
+                    (chat_id, chat_type, title),
+                )
+            ]
+        )
+
+    async def settings(self, chat_id: int) -> ChatSettings:
+        row = await self._one(
+            "SELECT mode, seconds, questions, lang FROM chats WHERE id = ?", (chat_id,)
+        )
+        if row is None:
+            return ChatSettings()
+        return ChatSettings(
+            AnswerMode(row["mode"]), row["seconds"], row["questions"], Lang(row["lang"])
+        )
+
+    async def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        await self._transaction(
+            [
+                (
+                    "UPDATE chats SET mode = ?, seconds = ?, questions = ?, lang = ? WHERE id = ?",
+                    (
+                        settings.mode.value,
+                        settings.seconds,
+                        settings.questions,
+                        settings.lang.value,
+                        chat_id,
+                    ),
+                )
+            ]
+        )
+
+    async def ensure_user(self, user_id: int, name: str) -> None:
+        await self._transaction(
+            [
+                (
+                    "INSERT INTO users (id, name) VALUES (?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE name != excluded.name",
+                    (user_id, name),
+                )
+            ]
+        )
+
+    # -- rounds ----------------------------------------------------------------------------------
+    async def create_round(
+        self,
+        *,
+        chat_id: int,
+        started_by: int,
+        settings: ChatSettings,
+        questions: list[QuizQuestion],
+        at: float,
+    ) -> int | None:
+        """Store a new round with its questions; None if the chat already has one running."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    "INSERT INTO rounds (chat_id, started_by, mode, lang, seconds, total, started_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        chat_id,
+                        started_by,
+                        settings.mode.value,
+                        settings.lang.value,
+                        settings.seconds,
+                        len(questions),
+                        at,
+                    ),
+                )
+                round_id = cursor.lastrowid
+                await self._db.executemany(
+                    "INSERT INTO questions (round_id, idx, key, fact_id, text, options, correct, explanation) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            round_id,
+                            i,
+                            q.key,
+                            q.fact_id,
+                            q.text,
+                            json.dumps(q.options, ensure_ascii=False),
+                            q.correct,
+                            q.explanation,
+                        )
+                        for i, q in enumerate(questions)
+                    ],
+                )
+                await self._db.executemany(
+                    "INSERT INTO seen (chat_id, key, last_seen) VALUES (?, ?, ?) "
+                    "ON CONFLICT(chat_id, key) DO UPDATE SET last_seen = excluded.last_seen",
+                    [(chat_id, q.key, at) for q in questions],
+                )
+                await self._db.execute("COMMIT")
+                return round_id
+            except aiosqlite.IntegrityError:
+                await self._db.execute("ROLLBACK")
+                return None
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+
+    async def running_round(self, chat_id: int) -> StoredRound | None:
+        row = await self._one(
+            "SELECT * FROM rounds WHERE chat_id = ? AND status = 'running'", (chat_id,)
+        )
+        return await self._round_from(row) if row else None
+
+    async def load_round(self, round_id: int) -> StoredRound | None:
+        row = await self._one("SELECT * FROM rounds WHERE id = ?", (round_id,))
+        return await self._round_from(row) if row else None
+
+    async def open_rounds(self) -> list[StoredRound]:
+        rows = await self._all("SELECT * FROM rounds WHERE status = 'running' ORDER BY id")
+        return [await self._round_from(row) for row in rows]
+
+    async def _round_from(self, row: aiosqlite.Row) -> StoredRound:
+        question = await self._one(
+            "SELECT deadline, closed_at FROM questions WHERE round_id = ? AND idx = ?",
+            (row["id"], row["current"]),
+        )
+        chat = await self._one("SELECT type FROM chats WHERE id = ?", (row["chat_id"],))
+        state = RoundState(
+            round_id=row["id"],
+            chat_id=row["chat_id"],
+            started_by=row["started_by"],
+            is_private=chat is not None and chat["type"] == "private",
+            seconds=row["seconds"],
+            total=row["total"],
+            index=row["current"],
+            deadline=question["deadline"] if question else None,
+            closed=bool(question and question["closed_at"] is not None),
+            status=RoundStatus(row["status"]),
+        )
+        return StoredRound(state, AnswerMode(row["mode"]), Lang(row["lang"]))
+
+    async def question(self, round_id: int, idx: int) -> StoredQuestion | None:
+        row = await self._one(
+            "SELECT q.*, r.chat_id FROM questions q JOIN rounds r ON r.id = q.round_id "
+            "WHERE q.round_id = ? AND q.idx = ?",
+            (round_id, idx),
+        )
+        return self._question_from(row) if row else None
+
+    async def question_by_poll(self, poll_id: str) -> StoredQuestion | None:
+        row = await self._one("SELECT * FROM questions WHERE poll_id = ?", (poll_id,))
+        return self._question_from(row) if row else None
+
+    @staticmethod
+    def _question_from(row: aiosqlite.Row) -> StoredQuestion:
+        question = QuizQuestion(
+            key=row["key"],
+            fact_id=row["fact_id"],
+            topic="",
+            text=row["text"],
+            options=tuple(json.loads(row["options"])),
+            correct=row["correct"],
+            explanation=row["explanation"],
+        )
+        return StoredQuestion(
+            row["round_id"],
+            row["idx"],
+            question,
+            row["deadline"],
+            row["poll_id"],
+            row["message_id"],
+            row["closed_at"] is not None,
+        )
+
+    async def mark_sent(
+        self, round_id: int, idx: int, *, deadline: float, poll_id: str | None, message_id: int
+    ) -> None:
+        await self._transaction(
+            [
+                (
+                    "UPDATE questions SET deadline = ?, poll_id = ?, message_id = ? WHERE round_id = ? AND idx = ?",
+                    (deadline, poll_id, message_id, round_id, idx),
+                ),
+                ("UPDATE rounds SET current = ? WHERE id = ?", (idx, round_id)),
+            ]
+        )
+
+    async def close_question(self, round_id: int, idx: int, at: float) -> bool:
+        """Mark a question closed; False if it was closed already (so it is revealed once)."""
+        (count,) = await self._transaction(
+            [
+                (
+                    "UPDATE questions SET closed_at = ? WHERE round_id = ? AND idx = ? AND closed_at IS NULL",
+                    (at, round_id, idx),
+                )
+            ]
+        )
+        return count == 1
+
+    async def advance(self, round_id: int, next_idx: int) -> None:
+        await self._transaction(
+            [
+                (
+                    "UPDATE rounds SET current = ? WHERE id = ? AND current < ?",
+                    (next_idx, round_id, next_idx),
+                )
+            ]
+        )
+
+    async def end_round(self, round_id: int, status: RoundStatus, at: float) -> bool:
+        """Finish or stop a round; False if it had ended already."""
+        (count,) = await self._transaction(
+            [
+                (
+                    "UPDATE rounds SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
+                    (status.value, at, round_id),
+                )
+            ]
+        )
+        return count == 1
+
+    # -- answers and scores ----------------------------------------------------------------------
+    async def has_answered(self, round_id: int, idx: int, user_id: int) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM answers WHERE round_id = ? AND idx = ? AND user_id = ?",
+            (round_id, idx, user_id),
+        )
+        return row is not None
+
+    async def record_answer(
+        self,
+        *,
+        chat_id: int,
+        round_id: int,
+        idx: int,
+        user_id: int,
+        option: int,
+        judgement: Judgement,
+        at: float,
+    ) -> bool:
+        """Store an accepted answer and update the score, atomically; False if it was a duplicate."""
+        correct = int(judgement.correct)
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    "INSERT OR IGNORE INTO answers (round_id, idx, user_id, option, correct, points, answered_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (round_id, idx, user_id, option, correct, judgement.points, at),
+                )
+                inserted = cursor.rowcount == 1
+                if inserted:
+                    await self._db.execute(
+                        "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, best_streak) "
+                        "VALUES (?, ?, ?, 1, ?, ?, ?) "
+                        "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
+                        "points = points + excluded.points, answered = answered + 1, "
+                        "correct = correct + excluded.correct, "
+                        "streak = CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END, "
+                        "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END)",
+                        (chat_id, user_id, judgement.points, correct, correct, correct),
+                    )
+                await self._db.execute("COMMIT")
+                return inserted
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+
+    async def answers(self, round_id: int, idx: int) -> list[tuple[int, str, bool, int]]:
+        """(user id, name, correct, points) in the order they were given."""
+        rows = await self._all(
+            "SELECT a.user_id, u.name, a.correct, a.points FROM answers a JOIN users u ON u.id = a.user_id "
+            "WHERE a.round_id = ? AND a.idx = ? ORDER BY a.answered_at, a.rowid",
+            (round_id, idx),
+        )
+        return [(r["user_id"], r["name"], bool(r["correct"]), r["points"]) for r in rows]
+
+    async def round_results(self, round_id: int) -> list[tuple[str, int]]:
+        rows = await self._all(
+            "SELECT u.name, SUM(a.points) AS points FROM answers a JOIN users u ON u.id = a.user_id "
+            "WHERE a.round_id = ? GROUP BY a.user_id ORDER BY points DESC, MIN(a.answered_at)",
+            (round_id,),
+        )
+        return [(r["name"], r["points"]) for r in rows]
+
+    async def stats(self, user_id: int, chat_id: int | None) -> Stats:
+        where, args = (
+            ("WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))
+            if chat_id is not None
+            else ("WHERE user_id = ?", (user_id,))
+        )
+        row = await self._one(
+            f"SELECT COALESCE(SUM(points), 0), COALESCE(SUM(answered), 0), COALESCE(SUM(correct), 0), "
+            f"COALESCE(MAX(best_streak), 0) FROM scores {where}",
+            args,
+        )
+        return Stats(*row)
+
+    async def top(self, chat_id: int | None, limit: int = 10) -> list[tuple[str, int]]:
+        """Best players by points: in a chat, or over all chats when chat_id is None."""
+        where, args = ("WHERE s.chat_id = ?", (chat_id,)) if chat_id is not None else ("", ())
+        rows = await self._all(
+            f"SELECT u.name, SUM(s.points) AS points FROM scores s JOIN users u ON u.id = s.user_id {where} "
+            f"GROUP BY s.user_id HAVING SUM(s.answered) > 0 ORDER BY points DESC, u.name LIMIT ?",
+            (*args, limit),
+        )
+        return [(r["name"], r["points"]) for r in rows]
+
+    async def seen(self, chat_id: int) -> dict[str, float]:
+        rows = await self._all("SELECT key, last_seen FROM seen WHERE chat_id = ?", (chat_id,))
+        return {r["key"]: r["last_seen"] for r in rows}
