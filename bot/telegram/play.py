@@ -185,7 +185,7 @@ async def ask(app: Application, round_id: int, idx: int) -> None:
                 question=clip(f"{header} · {q.text}", PollLimit.MAX_QUESTION_LENGTH),
                 options=[clip(o, PollLimit.MAX_OPTION_LENGTH) for o in q.options],
                 type=Poll.QUIZ,
-                correct_option_id=q.correct,
+                correct_option_ids=[q.correct],
                 is_anonymous=False,
                 open_period=state.seconds,
                 explanation=clip(q.explanation, PollLimit.MAX_EXPLANATION_LENGTH),
@@ -295,7 +295,9 @@ async def _reveal(app: Application, stored: StoredRound, idx: int) -> None:
         f"{esc(clip(name, 40))} (+{points})" for _, name, correct, points in answers if correct
     ]
     if stored.state.is_private:
-        pass  # the only player saw the verdict on the poll or in a toast
+        verdict = [("toast_right" if correct else "toast_wrong", points) for _, _, correct, points in answers]
+        if verdict:
+            parts.insert(0, render.STRINGS[verdict[0][0]][lang].format(points=verdict[0][1]))
     elif right:
         parts.append(render.STRINGS["right_players"][lang].format(names=", ".join(right)))
     else:
@@ -562,7 +564,7 @@ def _settings_view(settings: ChatSettings, lang: Lang):
             for s in SECONDS_CHOICES
         ],
         [
-            (mark(f"{n} ?", settings.questions == n), callback("set", "questions", n))
+            (mark(f"{n} ❓", settings.questions == n), callback("set", "questions", n))
             for n in QUESTION_CHOICES
         ],
         [
