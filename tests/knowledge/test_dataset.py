@@ -175,10 +175,10 @@ def test_yaml_syntax_error_names_the_line(data_copy):
 
 def test_missing_file_and_wrong_top_level_are_named(data_copy):
     (data_copy / "sources.yaml").write_text("things: []\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match="sources.yaml: expected one top-level key 'sources'"):
+    with pytest.raises(DatasetError, match=r"sources\.yaml: expected one top-level key 'sources'"):
         load_dataset(data_copy)
     (data_copy / "sources.yaml").unlink()
-    with pytest.raises(DatasetError, match="sources.yaml: file not found"):
+    with pytest.raises(DatasetError, match=r"sources\.yaml: file not found"):
         load_dataset(data_copy)
 
 
@@ -194,7 +194,7 @@ def test_quiz_question_limits_are_checked(data_copy):
     (data_copy / "quiz.yaml").write_text(
         yaml.safe_dump({"questions": [question]}), encoding="utf-8"
     )
-    with pytest.raises(DatasetError, match="q.test.1.*options.en.*longer than 100"):
+    with pytest.raises(DatasetError, match=r"q\.test\.1.*options\.en.*longer than 100"):
         load_dataset(data_copy)
     question["options"]["en"][1] = "Liu Jia"
     question["correct"] = 2
