@@ -71,3 +71,11 @@ def test_chinese_questions_are_chinese_where_written(dataset):
     bank = QuestionBank(dataset)
     zh = bank.questions(Lang.ZH)
     assert sum(has_cjk(q.text) for q in zh) >= len(zh) * 0.8
+
+
+def test_at_least_sixty_authored_questions_cover_every_topic_in_both_languages(dataset):
+    assert len(dataset.quiz) >= 60
+    assert {dataset.facts[q.fact].topic for q in dataset.quiz} == set(dataset.topics)
+    assert all(q.question.zh and q.options_zh and q.explanation.zh for q in dataset.quiz)
+    positions = {q.correct for q in dataset.quiz}
+    assert len(positions) >= 3  # the right answer is not always in the same place

@@ -257,3 +257,17 @@ async def test_score_and_top_show_points_with_shared_ranks(sandbox, emulator, gr
     (mine,) = await say(sandbox, group, ann, "/score")
     assert "15 points" in mine["text"] and "1/1 correct" in mine["text"]
     await asyncio.sleep(0)
+
+
+async def test_topic_round_keeps_to_the_topic_and_chinese_chats_get_chinese(
+    sandbox, emulator, players, dataset
+):
+    ann = players[0]
+    (settings_message,) = await say(sandbox, ann, ann, "/settings")
+    await tap(sandbox, ann, settings_message, ann, 9)  # 中文
+    await say(sandbox, ann, ann, "/quiz 绘王")
+    huion_texts = {q.question.zh for q in dataset.quiz if dataset.facts[q.fact].topic == "huion"}
+    for _ in range(3):
+        poll = current_poll(emulator, ann)
+        assert poll["question"].split(" · ", 1)[1] in huion_texts
+        await vote(sandbox, poll, ann, correct_of(poll))
