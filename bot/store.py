@@ -132,6 +132,16 @@ class Store:
         self._db = db
         # One connection, one transaction at a time: interleaved BEGINs would fail.
         self._write = asyncio.Lock()
+        # Read caches. One process owns the database and every change goes through this object,
+        # which drops the cached entries it changes; the database stays the source of truth.
+        self._rounds: dict[int, StoredRound] = {}
+        self._generation: dict[int, int] = {}
+        self._by_poll: dict[str, StoredQuestion] = {}
+        self._names: dict[int, str] = {}
+        # Answers are written in batches (group commit): one transaction for every answer that
+        # arrived while the previous batch was being written.
+        self._pending: list[tuple[tuple, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -149,11 +159,20 @@ class Store:
         return store
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.gather(self._writer, return_exceptions=True)
         await self._db.close()
 
     async def abandon(self) -> None:
         """Drop the connection without any further writes (a simulated crash, for tests)."""
+        if self._writer is not None:
+            self._writer.cancel()
         await self._db.close()
+
+    def _forget(self, round_id: int) -> None:
+        """Called before and after a change: a read that overlapped the change is not cached."""
+        self._rounds.pop(round_id, None)
+        self._generation[round_id] = self._generation.get(round_id, 0) + 1
 
     async def _migrate(self) -> None:
         (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
@@ -173,8 +192,20 @@ class Store:
         (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
         return version
 
-    async def _transaction(self, statements: list[tuple[str, tuple]]) -> list[int]:
-        """Run statements in one transaction; returns each statement's rowcount."""
+    async def _transaction(
+        self, statements: list[tuple[str, tuple]], round_id: int | None = None
+    ) -> list[int]:
+        """Run statements in one transaction; returns each statement's rowcount. With a round id,
+        the cached round is dropped before and after, so no read overlapping the change sticks."""
+        if round_id is not None:
+            self._forget(round_id)
+        try:
+            return await self._run_transaction(statements)
+        finally:
+            if round_id is not None:
+                self._forget(round_id)
+
+    async def _run_transaction(self, statements: list[tuple[str, tuple]]) -> list[int]:
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -233,6 +264,9 @@ class Store:
         )
 
     async def ensure_user(self, user_id: int, name: str) -> None:
+        if self._names.get(user_id) == name:
+            return
+        self._names[user_id] = name
         await self._transaction(
             [
                 (
@@ -309,8 +343,16 @@ class Store:
         return await self._round_from(row) if row else None
 
     async def load_round(self, round_id: int) -> StoredRound | None:
+        if round_id in self._rounds:
+            return self._rounds[round_id]
+        generation = self._generation.get(round_id, 0)
         row = await self._one("SELECT * FROM rounds WHERE id = ?", (round_id,))
-        return await self._round_from(row) if row else None
+        if row is None:
+            return None
+        stored = await self._round_from(row)
+        if self._generation.get(round_id, 0) == generation:
+            self._rounds[round_id] = stored
+        return stored
 
     async def open_rounds(self) -> list[StoredRound]:
         rows = await self._all("SELECT * FROM rounds WHERE status = 'running' ORDER BY id")
@@ -345,8 +387,13 @@ class Store:
         return self._question_from(row) if row else None
 
     async def question_by_poll(self, poll_id: str) -> StoredQuestion | None:
+        if poll_id in self._by_poll:
+            return self._by_poll[poll_id]
         row = await self._one("SELECT * FROM questions WHERE poll_id = ?", (poll_id,))
-        return self._question_from(row) if row else None
+        if row is None:
+            return None
+        self._by_poll[poll_id] = self._question_from(row)
+        return self._by_poll[poll_id]
 
     @staticmethod
     def _question_from(row: aiosqlite.Row) -> StoredQuestion:
@@ -379,18 +426,23 @@ class Store:
                     (deadline, poll_id, message_id, round_id, idx),
                 ),
                 ("UPDATE rounds SET current = ? WHERE id = ?", (idx, round_id)),
-            ]
+            ],
+            round_id,
         )
 
     async def close_question(self, round_id: int, idx: int, at: float) -> bool:
         """Mark a question closed; False if it was closed already (so it is revealed once)."""
+        self._by_poll = {
+            p: q for p, q in self._by_poll.items() if (q.round_id, q.idx) != (round_id, idx)
+        }
         (count,) = await self._transaction(
             [
                 (
                     "UPDATE questions SET closed_at = ? WHERE round_id = ? AND idx = ? AND closed_at IS NULL",
                     (at, round_id, idx),
                 )
-            ]
+            ],
+            round_id,
         )
         return count == 1
 
@@ -401,7 +453,8 @@ class Store:
                     "UPDATE rounds SET current = ? WHERE id = ? AND current < ?",
                     (next_idx, round_id, next_idx),
                 )
-            ]
+            ],
+            round_id,
         )
 
     async def end_round(self, round_id: int, status: RoundStatus, at: float) -> bool:
@@ -412,7 +465,8 @@ class Store:
                     "UPDATE rounds SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
                     (status.value, at, round_id),
                 )
-            ]
+            ],
+            round_id,
         )
         return count == 1
 
@@ -435,33 +489,57 @@ class Store:
         judgement: Judgement,
         at: float,
     ) -> bool:
-        """Store an accepted answer and update the score, atomically; False if it was a duplicate."""
+        """Store an accepted answer and update the score, atomically; False if it was a duplicate.
+
+        Returns once the answer is committed."""
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append(((chat_id, round_id, idx, user_id, option, judgement, at), future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_answers())
+        return await future
+
+    async def _write_answers(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            async with self._write:
+                await self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    results = [await self._insert_answer(*args) for args, _ in batch]
+                    await self._db.execute("COMMIT")
+                except BaseException as error:
+                    await self._db.execute("ROLLBACK")
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    if isinstance(error, asyncio.CancelledError):
+                        raise
+                    continue
+            for (_, future), inserted in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(inserted)
+
+    async def _insert_answer(
+        self, chat_id, round_id, idx, user_id, option, judgement: Judgement, at
+    ) -> bool:
         correct = int(judgement.correct)
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await self._db.execute(
-                    "INSERT OR IGNORE INTO answers (round_id, idx, user_id, option, correct, points, answered_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (round_id, idx, user_id, option, correct, judgement.points, at),
-                )
-                inserted = cursor.rowcount == 1
-                if inserted:
-                    await self._db.execute(
-                        "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, best_streak) "
-                        "VALUES (?, ?, ?, 1, ?, ?, ?) "
-                        "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
-                        "points = points + excluded.points, answered = answered + 1, "
-                        "correct = correct + excluded.correct, "
-                        "streak = CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END, "
-                        "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END)",
-                        (chat_id, user_id, judgement.points, correct, correct, correct),
-                    )
-                await self._db.execute("COMMIT")
-                return inserted
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
+        cursor = await self._db.execute(
+            "INSERT OR IGNORE INTO answers (round_id, idx, user_id, option, correct, points, answered_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (round_id, idx, user_id, option, correct, judgement.points, at),
+        )
+        if cursor.rowcount != 1:
+            return False
+        await self._db.execute(
+            "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, best_streak) "
+            "VALUES (?, ?, ?, 1, ?, ?, ?) "
+            "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
+            "points = points + excluded.points, answered = answered + 1, "
+            "correct = correct + excluded.correct, "
+            "streak = CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END, "
+            "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END)",
+            (chat_id, user_id, judgement.points, correct, correct, correct),
+        )
+        return True
 
     async def answers(self, round_id: int, idx: int) -> list[tuple[int, str, bool, int]]:
         """(user id, name, correct, points) in the order they were given."""

@@ -295,7 +295,10 @@ async def _reveal(app: Application, stored: StoredRound, idx: int) -> None:
         f"{esc(clip(name, 40))} (+{points})" for _, name, correct, points in answers if correct
     ]
     if stored.state.is_private:
-        verdict = [("toast_right" if correct else "toast_wrong", points) for _, _, correct, points in answers]
+        verdict = [
+            ("toast_right" if correct else "toast_wrong", points)
+            for _, _, correct, points in answers
+        ]
         if verdict:
             parts.insert(0, render.STRINGS[verdict[0][0]][lang].format(points=verdict[0][1]))
     elif right:
@@ -399,7 +402,7 @@ async def _judge_and_record(
         correct_option=asked.question.correct,
         n_options=len(asked.question.options),
         at=svc.clock(),
-        already_answered=await store.has_answered(stored.state.round_id, idx, user_id),
+        already_answered=False,  # the database's unique key decides, race-free, just below
         enforce_deadline=not poll,
     )
     verdict = judgement.verdict

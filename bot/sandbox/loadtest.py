@@ -1,0 +1,149 @@
+"""Quiz benchmark: answers per second the whole bot records, through python-telegram-bot and the
+emulator, at 1, 100 and 1,000 concurrent rounds; raw SQLite answer writes; resident memory.
+
+Every answer is a real `poll_answer` update: fetched by getUpdates, parsed by python-telegram-bot,
+routed to the handler, judged, and committed to SQLite. The rate limiter is left out: in a group
+an answer sends no message, so Telegram's limits do not bound this path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.config import Settings
+from bot.quiz.bank import QuizQuestion
+from bot.quiz.round import ChatSettings, Judgement, Verdict
+from bot.sandbox.emulator import BotApiEmulator
+from bot.sandbox.session import Sandbox
+from bot.store import Store
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def _rounds_run(db_path: Path, rounds: int, players: int) -> dict:
+    emulator = BotApiEmulator()
+    sandbox = Sandbox(
+        Settings(db_path=db_path), emulator=emulator, rate_limiter=False, poll_timeout=0.5
+    )
+    app = await sandbox.start()
+    processor = app.update_processor
+    original = processor.do_process_update
+    handling: dict[int, float] = {}
+
+    async def timed(update, coroutine):
+        start = time.perf_counter()
+        await original(update, coroutine)
+        handling[update.update_id] = time.perf_counter() - start
+
+    processor.do_process_update = timed
+    try:
+        users = [emulator.add_user(f"P{i}") for i in range(players)]
+        groups = [emulator.add_group(f"G{g}", members=users) for g in range(rounds)]
+        for group in groups:
+            emulator.send_message(group, users[0], "/quiz 1")
+        await sandbox.settle(timeout=600)
+        memory = rss_mb()
+        polls = [
+            next(m for m in reversed(emulator.bot_messages(g)) if "poll" in m)["poll"]
+            for g in groups
+        ]
+        answer_ids: list[int] = []
+        started = time.perf_counter()
+        for poll in polls:
+            for user in users:
+                answer_ids.append(emulator._next_update_id)  # the poll_answer update's id
+                emulator.vote(poll["id"], user, [0])
+        await sandbox.settle(timeout=600)
+        elapsed = time.perf_counter() - started
+        store = app.bot_data["services"].store
+        (recorded,) = await (await store._db.execute("SELECT COUNT(*) FROM answers")).fetchone()
+        latencies = [handling[i] * 1000 for i in answer_ids if i in handling]
+        return {
+            "answers": len(answer_ids),
+            "recorded": recorded,
+            "per_second": len(answer_ids) / elapsed,
+            "p50": statistics.median(latencies),
+            "p99": _percentile(latencies, 99),
+            "rss_open": memory,
+        }
+    finally:
+        await sandbox.stop()
+
+
+async def _raw_writes(db_path: Path, count: int) -> tuple[float, float]:
+    store = await Store.open(db_path)
+    try:
+        await store.ensure_chat(-1, "supergroup", "bench")
+        question = QuizQuestion("k", "huion.founder", "huion", "Q?", ("a", "b"), 0, "e")
+        round_id = await store.create_round(
+            chat_id=-1, started_by=1, settings=ChatSettings(), questions=[question], at=0.0
+        )
+        await store.mark_sent(round_id, 0, deadline=1e12, poll_id="p", message_id=1)
+        for user in range(2 * count):
+            await store.ensure_user(user, f"U{user}")
+        judgement = Judgement(Verdict.ACCEPTED, True, 12)
+        start = time.perf_counter()
+        for user in range(count):
+            await store.record_answer(
+                chat_id=-1,
+                round_id=round_id,
+                idx=0,
+                user_id=user,
+                option=0,
+                judgement=judgement,
+                at=1.0,
+            )
+        sequential = count / (time.perf_counter() - start)
+        start = time.perf_counter()
+        await asyncio.gather(
+            *[
+                store.record_answer(
+                    chat_id=-1,
+                    round_id=round_id,
+                    idx=0,
+                    user_id=user,
+                    option=0,
+                    judgement=judgement,
+                    at=1.0,
+                )
+                for user in range(count, 2 * count)
+            ]
+        )
+        concurrent = count / (time.perf_counter() - start)
+        return sequential, concurrent
+    finally:
+        await store.close()
+
+
+def bench_quiz(settings: Settings, quick: bool) -> None:
+    del settings  # the benchmark uses its own throw-away databases
+    sizes = [(1, 200), (20, 10), (100, 2)] if quick else [(1, 2000), (100, 20), (1000, 2)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for rounds, players in sizes:
+            r = asyncio.run(_rounds_run(Path(tmp) / f"r{rounds}.sqlite3", rounds, players))
+            print(
+                f"{rounds:>5} concurrent rounds x {players:>4} players: {r['answers']} answers "
+                f"({r['recorded']} recorded), {r['per_second']:,.0f} answers/s end to end, handling "
+                f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms; RSS with the rounds open {r['rss_open']:.0f} MB"
+            )
+        sequential, concurrent = asyncio.run(
+            _raw_writes(Path(tmp) / "raw.sqlite3", 500 if quick else 5000)
+        )
+        print(
+            f"raw SQLite answer writes (answer + score, one transaction each): {sequential:,.0f}/s in sequence, {concurrent:,.0f}/s concurrent"
+        )
+    print("targets: >= 1,000 answers/s end to end, p99 < 50 ms, < 150 MB with 1,000 open rounds")
