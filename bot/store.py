@@ -488,12 +488,17 @@ class Store:
         option: int,
         judgement: Judgement,
         at: float,
+        name: str | None = None,
     ) -> bool:
         """Store an accepted answer and update the score, atomically; False if it was a duplicate.
 
         Returns once the answer is committed."""
         future = asyncio.get_running_loop().create_future()
-        self._pending.append(((chat_id, round_id, idx, user_id, option, judgement, at), future))
+        if name is not None and self._names.get(user_id) == name:
+            name = None  # known already: no need to write it again
+        self._pending.append(
+            ((chat_id, round_id, idx, user_id, option, judgement, at, name), future)
+        )
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_answers())
         return await future
@@ -519,9 +524,16 @@ class Store:
                     future.set_result(inserted)
 
     async def _insert_answer(
-        self, chat_id, round_id, idx, user_id, option, judgement: Judgement, at
+        self, chat_id, round_id, idx, user_id, option, judgement: Judgement, at, name
     ) -> bool:
         correct = int(judgement.correct)
+        if name is not None:  # the player's name, in the same transaction as the answer
+            await self._db.execute(
+                "INSERT INTO users (id, name) VALUES (?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET name = excluded.name",
+                (user_id, name),
+            )
+            self._names[user_id] = name
         cursor = await self._db.execute(
             "INSERT OR IGNORE INTO answers (round_id, idx, user_id, option, correct, points, answered_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",

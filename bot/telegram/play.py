@@ -367,9 +367,9 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     stored = await store.load_round(asked.round_id)
     if stored is None:
         return
-    await store.ensure_user(answer.user.id, display_name(answer.user))
+    name = display_name(answer.user)
     await _judge_and_record(
-        app, stored, asked.idx, answer.user.id, answer.option_ids[0], asked, poll=True
+        app, stored, asked.idx, answer.user.id, answer.option_ids[0], asked, poll=True, name=name
     )
 
 
@@ -386,14 +386,22 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await query.answer(t("stale_button", lang))
         return
     lang = stored.lang
-    await store.ensure_user(query.from_user.id, display_name(query.from_user))
+    name = display_name(query.from_user)
     await _judge_and_record(
-        app, stored, asked.idx, query.from_user.id, int(match[3]), asked, poll=False, toast=query
+        app,
+        stored,
+        asked.idx,
+        query.from_user.id,
+        int(match[3]),
+        asked,
+        poll=False,
+        toast=query,
+        name=name,
     )
 
 
 async def _judge_and_record(
-    app, stored: StoredRound, idx, user_id, option, asked, *, poll: bool, toast=None
+    app, stored: StoredRound, idx, user_id, option, asked, *, poll: bool, name: str, toast=None
 ):
     svc, store, lang = _svc(app), _store(app), stored.lang
     judgement = stored.state.judge(
@@ -415,6 +423,7 @@ async def _judge_and_record(
             option=option,
             judgement=judgement,
             at=svc.clock(),
+            name=name,
         )
         verdict = Verdict.ACCEPTED if counted else Verdict.DUPLICATE
     if toast is not None:
