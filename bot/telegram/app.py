@@ -67,7 +67,7 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     makes one slow chat hold up every other.
     """
 
-    def __init__(self, max_concurrent_updates: int = 256):
+    def __init__(self, max_concurrent_updates: int = 32):
         super().__init__(max_concurrent_updates)
         self._locks: dict[object, asyncio.Lock] = {}
 
