@@ -429,6 +429,13 @@ class Store:
             ],
             round_id,
         )
+        # Warm the caches the answers to this question will read: the first votes of a busy
+        # question would otherwise all miss at once.
+        if poll_id is not None:
+            question = await self.question(round_id, idx)
+            if question is not None:
+                self._by_poll[poll_id] = question
+        await self.load_round(round_id)
 
     async def close_question(self, round_id: int, idx: int, at: float) -> bool:
         """Mark a question closed; False if it was closed already (so it is revealed once)."""

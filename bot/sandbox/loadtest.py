@@ -34,7 +34,10 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-async def _rounds_run(db_path: Path, rounds: int, players: int) -> dict:
+async def _rounds_run(db_path: Path, rounds: int, players: int, rate: float | None = None) -> dict:
+    """Open `rounds` group rounds with `players` each, then every player answers once: all at
+    once (rate None: the most the bot can take), or paced at `rate` answers a second.
+    Latency is from the moment an answer is queued at "Telegram" to its commit in SQLite."""
     emulator = BotApiEmulator()
     sandbox = Sandbox(
         Settings(db_path=db_path), emulator=emulator, rate_limiter=False, poll_timeout=0.5
@@ -42,12 +45,12 @@ async def _rounds_run(db_path: Path, rounds: int, players: int) -> dict:
     app = await sandbox.start()
     processor = app.update_processor
     original = processor.do_process_update
-    handling: dict[int, float] = {}
+    done: dict[int, float] = {}
+    queued: dict[int, float] = {}
 
     async def timed(update, coroutine):
-        start = time.perf_counter()
         await original(update, coroutine)
-        handling[update.update_id] = time.perf_counter() - start
+        done[update.update_id] = time.perf_counter()
 
     processor.do_process_update = timed
     try:
@@ -61,17 +64,23 @@ async def _rounds_run(db_path: Path, rounds: int, players: int) -> dict:
             next(m for m in reversed(emulator.bot_messages(g)) if "poll" in m)["poll"]
             for g in groups
         ]
+        votes = [(poll["id"], user) for poll in polls for user in users]
         answer_ids: list[int] = []
+        tick = 0.005
+        per_tick = len(votes) if rate is None else max(1, round(rate * tick))
         started = time.perf_counter()
-        for poll in polls:
-            for user in users:
+        for i in range(0, len(votes), per_tick):
+            for poll_id, user in votes[i : i + per_tick]:
                 answer_ids.append(emulator._next_update_id)  # the poll_answer update's id
-                emulator.vote(poll["id"], user, [0])
+                queued[answer_ids[-1]] = time.perf_counter()
+                emulator.vote(poll_id, user, [0])
+            if rate is not None:
+                await asyncio.sleep(max(0.0, started + (i + per_tick) / rate - time.perf_counter()))
         await sandbox.settle(timeout=600)
-        elapsed = time.perf_counter() - started
+        elapsed = max(done[i] for i in answer_ids) - started
         store = app.bot_data["services"].store
         (recorded,) = await (await store._db.execute("SELECT COUNT(*) FROM answers")).fetchone()
-        latencies = [handling[i] * 1000 for i in answer_ids if i in handling]
+        latencies = [(done[i] - queued[i]) * 1000 for i in answer_ids]
         return {
             "answers": len(answer_ids),
             "recorded": recorded,
@@ -134,12 +143,16 @@ def bench_quiz(settings: Settings, quick: bool) -> None:
     sizes = [(1, 200), (20, 10), (100, 2)] if quick else [(1, 2000), (100, 20), (1000, 2)]
     with tempfile.TemporaryDirectory() as tmp:
         for rounds, players in sizes:
-            r = asyncio.run(_rounds_run(Path(tmp) / f"r{rounds}.sqlite3", rounds, players))
-            print(
-                f"{rounds:>5} concurrent rounds x {players:>4} players: {r['answers']} answers "
-                f"({r['recorded']} recorded), {r['per_second']:,.0f} answers/s end to end, handling "
-                f"p50 {r['p50']:.2f} ms, p99 {r['p99']:.2f} ms; RSS with the rounds open {r['rss_open']:.0f} MB"
-            )
+            for rate in (None, 1000.0):
+                r = asyncio.run(
+                    _rounds_run(Path(tmp) / f"r{rounds}-{rate}.sqlite3", rounds, players, rate)
+                )
+                how = "all at once" if rate is None else f"paced at {rate:,.0f}/s"
+                print(
+                    f"{rounds:>5} rounds x {players:>4} players, {how:>17}: {r['answers']} answers "
+                    f"({r['recorded']} recorded), {r['per_second']:,.0f} answers/s; queue-to-commit "
+                    f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms; RSS with the rounds open {r['rss_open']:.0f} MB"
+                )
         sequential, concurrent = asyncio.run(
             _raw_writes(Path(tmp) / "raw.sqlite3", 500 if quick else 5000)
         )
