@@ -13,6 +13,7 @@ Pipeline (built once at start, then pure per question):
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ MIN_UNDERSTOOD = 0.7
 MIN_UNDERSTOOD_WITHOUT_ENTITY = 0.75
 MIN_TERMS_WITHOUT_ENTITY = 2
 NEAR_RATIO = 0.9  # facts this close to the best compete with it
+RANKED = 30  # how many of the best facts a question's ranking keeps
 MIN_GUESS_LENGTH_WITHOUT_ENTITY = 6
 MAX_FACTS = 3  # one to three sentences
 TIE_RATIO = 0.97  # facts this close to the best are equally good answers (e.g. three regions)
@@ -141,9 +143,17 @@ class Lookup:
         self._build()
         n = max(len(dataset.facts), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
+        # Field weight times rarity, per term, ready for scoring.
+        self._weighted = {
+            t: [(fact_id, w * self._idf[t]) for fact_id, w in p.items()]
+            for t, p in self._postings.items()
+        }
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
         self._zh_by_length = sorted(self._zh_names, key=len, reverse=True)
         self._order = {fact_id: i for i, fact_id in enumerate(dataset.facts)}  # ties: file order
+        self._by_kind: dict[AnswerKind, set[str]] = defaultdict(set)
+        for fact in dataset.facts.values():
+            self._by_kind[fact.kind].add(fact.id)
         self._vocab = {t for t in self._postings if not t.startswith("@") and not has_cjk(t)}
         self._vocab.update(w for phrase in self._phrases for w in phrase)
         # Typos are matched against the words as written ("founded", not only "founder"). A typo
@@ -311,16 +321,18 @@ class Lookup:
     def _rank(self, query: _Query) -> list[tuple[float, str]]:
         scores: dict[str, float] = defaultdict(float)
         for term, strength in query.terms.items():
-            idf = self._idf.get(term)
-            if idf is None:
-                continue
-            for fact_id, weight in self._postings[term].items():
-                scores[fact_id] += strength * idf * weight
+            for fact_id, weight in self._weighted.get(term, ()):
+                scores[fact_id] += strength * weight
         if query.kinds:
-            for fact_id in scores:
-                if self.dataset.facts[fact_id].kind in query.kinds:
-                    scores[fact_id] *= KIND_BONUS
-        return sorted(((s, f) for f, s in scores.items()), key=lambda x: (-x[0], self._order[x[1]]))
+            for fact_id in self._kind_facts(query.kinds) & scores.keys():
+                scores[fact_id] *= KIND_BONUS
+        # Only the best few matter (the answer, near rivals, suggested topics): no full sort.
+        order = self._order
+        best = heapq.nsmallest(RANKED, scores.items(), key=lambda item: (-item[1], order[item[0]]))
+        return [(score, fact_id) for fact_id, score in best]
+
+    def _kind_facts(self, kinds: tuple[AnswerKind, ...]) -> set[str]:
+        return set().union(*(self._by_kind.get(kind, set()) for kind in kinds))
 
     def answer(self, question: str, lang: Lang | None = None) -> Answer:
         query = self._parse(question, lang)
