@@ -149,10 +149,9 @@ def run_bot(settings: Settings) -> int:
 
 async def serve(settings: Settings) -> int:
     """Long polling until SIGTERM or SIGINT; then finish in-flight work and close the database."""
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError, TelegramError
 
-    from bot.telegram.app import build_application, on_start, on_stop
+    from bot.telegram.app import ALLOWED_UPDATES, build_application, on_start, on_stop
 
     app = build_application(settings)
     stop = asyncio.Event()
@@ -172,9 +171,7 @@ async def serve(settings: Settings) -> int:
     try:
         await on_start(app)
         await app.start()
-        await app.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
-        )
+        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         log.info("bot @%s is running; Ctrl+C or SIGTERM stops it", app.bot.username)
         await stop.wait()
         log.info("stopping: finishing in-flight updates")

@@ -201,6 +201,7 @@ class BotApiEmulator:
         self.polls: dict[str, dict] = {}
         self._poll_meta: dict[str, dict] = {}
         self.calls: list[tuple[str, dict]] = []
+        self._allowed: set[str] | None = None  # allowed_updates of the last getUpdates
         self.my_commands: dict[tuple[str, str | None], list[dict]] = {}
         self._failures: dict[str, deque] = defaultdict(deque)
         self._subscribers: list[asyncio.Queue] = []
@@ -459,6 +460,8 @@ class BotApiEmulator:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         timeout = float(params.get("timeout") or 0)
         allowed = params.get("allowed_updates") or None
+        if allowed is not None:
+            self._allowed = set(allowed)
         deadline = time.monotonic() + timeout
         while True:
             self._expire_polls()
@@ -659,6 +662,8 @@ class BotApiEmulator:
             queue.put_nowait((kind, payload))
 
     def _enqueue(self, body: dict) -> None:
+        if self._allowed is not None and _kind({"update_id": 0, **body}) not in self._allowed:
+            return  # like Telegram: kinds the bot did not ask for are not kept for it
         self._updates.append({"update_id": self._next_update_id, **body})
         self._next_update_id += 1
         self._update_ready.set()

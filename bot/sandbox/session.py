@@ -13,12 +13,11 @@ import random
 import time
 from collections.abc import Callable
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
-from bot.telegram.app import build_application, on_start, on_stop
+from bot.telegram.app import ALLOWED_UPDATES, build_application, on_start, on_stop
 
 
 class FakeClock:
@@ -77,7 +76,7 @@ class Sandbox:
         await self.app.updater.start_polling(
             poll_interval=0,
             timeout=self._poll_timeout,
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )
         return self.app

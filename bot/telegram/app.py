@@ -60,6 +60,18 @@ COMMANDS = {
 }
 
 
+# The updates the bot handles. Poll updates (new vote counts after every vote) are left out: the
+# bot closes questions by its own timers, and at a busy question they would double the traffic.
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.POLL_ANSWER,
+    Update.MY_CHAT_MEMBER,
+]
+
+
 class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     """Updates of different chats run concurrently; updates of one chat run in order.
 
@@ -94,8 +106,6 @@ def _order_key(update: object) -> object:
             return ("chat", update.effective_chat.id)
         if update.effective_user:
             return ("user", update.effective_user.id)
-        if update.poll:
-            return ("poll", update.poll.id)
     return ("other", id(update))
 
 
