@@ -163,7 +163,11 @@ async def start_round(
     )
     how = render.STRINGS["how_poll" if settings.mode is AnswerMode.POLL else "how_buttons"][lang]
     text = render.STRINGS["round_start"][lang].format(
-        count=len(questions), topic=esc(topic_name), seconds=settings.seconds, how=how
+        count=len(questions),
+        plural="" if len(questions) == 1 else "s",
+        topic=esc(topic_name),
+        seconds=settings.seconds,
+        how=how,
     )
     await app.bot.send_message(chat.id, text)
     await ask(app, round_id, 0)

@@ -211,7 +211,7 @@ def example_buttons(lang: Lang) -> InlineKeyboardMarkup:
 
 QUIZ_STRINGS: dict[str, dict[Lang, str]] = {
     "round_start": {
-        Lang.EN: "🎯 <b>Quiz</b>: {count} questions on {topic}, {seconds} s each. {how}",
+        Lang.EN: "🎯 <b>Quiz</b>: {count} question{plural} on {topic}, {seconds} s each. {how}",
         Lang.ZH: "🎯 <b>问答开始</b>：{topic}，共{count}题，每题{seconds}秒。{how}",
     },
     "how_poll": {Lang.EN: "Answer in the poll.", Lang.ZH: "在投票里作答。"},
