@@ -528,19 +528,19 @@ class BotApiEmulator:
             raise ApiError(400, NOT_MODIFIED)
         message.update(text=text, edit_date=int(self.clock()))
         message.pop("entities", None)
-        message.pop("reply_markup", None)
         if entities:
             message["entities"] = entities
-        if markup:
-            message["reply_markup"] = markup
-        self._emit("edit", {"chat_id": message["chat"]["id"], "message": message})
-        return message
+        return self._set_markup(message, markup)
 
     def _api_editMessageReplyMarkup(self, params: dict) -> dict:
         message = self._editable(params)
         markup = self._markup(params.get("reply_markup"))
         if markup == message.get("reply_markup"):
             raise ApiError(400, NOT_MODIFIED)
+        return self._set_markup(message, markup)
+
+    def _set_markup(self, message: dict, markup: dict | None) -> dict:
+        """Finish an edit: the new keyboard (or none), and tell subscribers."""
         message.pop("reply_markup", None)
         if markup:
             message["reply_markup"] = markup

@@ -105,9 +105,9 @@ async def _raw_writes(db_path: Path, count: int) -> tuple[float, float]:
         for user in range(2 * count):
             await store.ensure_user(user, f"U{user}")
         judgement = Judgement(Verdict.ACCEPTED, True, 12)
-        start = time.perf_counter()
-        for user in range(count):
-            await store.record_answer(
+
+        def write(user: int):
+            return store.record_answer(
                 chat_id=-1,
                 round_id=round_id,
                 idx=0,
@@ -116,22 +116,13 @@ async def _raw_writes(db_path: Path, count: int) -> tuple[float, float]:
                 judgement=judgement,
                 at=1.0,
             )
+
+        start = time.perf_counter()
+        for user in range(count):
+            await write(user)
         sequential = count / (time.perf_counter() - start)
         start = time.perf_counter()
-        await asyncio.gather(
-            *[
-                store.record_answer(
-                    chat_id=-1,
-                    round_id=round_id,
-                    idx=0,
-                    user_id=user,
-                    option=0,
-                    judgement=judgement,
-                    at=1.0,
-                )
-                for user in range(count, 2 * count)
-            ]
-        )
+        await asyncio.gather(*[write(user) for user in range(count, 2 * count)])
         concurrent = count / (time.perf_counter() - start)
         return sequential, concurrent
     finally:
