@@ -14,6 +14,7 @@ Pipeline (built once at start, then pure per question):
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -149,6 +150,7 @@ class Lookup:
             for t, p in self._postings.items()
         }
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
+        self._pairs = {pair for phrase in self._phrases for pair in itertools.pairwise(phrase)}
         self._zh_by_length = sorted(self._zh_names, key=len, reverse=True)
         self._order = {fact_id: i for i, fact_id in enumerate(dataset.facts)}  # ties: file order
         self._by_kind: dict[AnswerKind, set[str]] = defaultdict(set)
@@ -215,7 +217,7 @@ class Lookup:
                 self._postings[term][fact.id] = weight
 
     # -- query ------------------------------------------------------------------------------
-    def _correct(self, word: str) -> tuple[str, float] | None:
+    def _correct(self, word: str, previous: str | None = None) -> tuple[str, float] | None:
         """The known term a (possibly misspelt) word stands for, with a confidence 0..1."""
         term = canonical(word)
         if term in self._vocab:
@@ -242,7 +244,17 @@ class Lookup:
             )
         if best is None:
             return None
-        return self._surface[best[0]], 1 - best[1] / (len(word) + 1)
+        term, distance = self._surface[best[0]], best[1]
+        if previous is not None and (previous, term) not in self._pairs:
+            # Several words may be one slip away ("gang": "geng", "tang"); prefer the one that
+            # continues a name with the word before it ("xiao gang" -> "xiao geng").
+            for other, other_distance, _ in process.extract(
+                word, candidates, scorer=OSA.distance, score_cutoff=distance, limit=8
+            ):
+                if other_distance == distance and (previous, self._surface[other]) in self._pairs:
+                    term = self._surface[other]
+                    break
+        return term, 1 - distance / (len(word) + 1)
 
     def _parse(self, question: str, lang: Lang | None) -> _Query:
         tokens = tokenize(question)
@@ -256,7 +268,7 @@ class Lookup:
         for word in tokens.words:
             if word in STOPWORDS:
                 continue
-            hit = self._correct(word)
+            hit = self._correct(word, corrected[-1][0] if corrected else None)
             if hit is None:
                 unknown += len(word) > 2  # "co", "ok": too short to say the question is off topic
             else:
