@@ -6,11 +6,13 @@ the query side, so both sides see the same terms.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
 # Zero-width and bidi marks survive NFKC and would split or glue words invisibly.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # control characters separate words
 _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
 )
@@ -90,12 +92,12 @@ _NO_STEM = frozenset(
 
 def normalise(text: str) -> str:
     """NFKC (full-width forms to ASCII), casefold, drop invisible and control characters."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text).translate(_INVISIBLE))
     text = _MARKUP.sub(" ", text).casefold().replace("r&d", " rnd ")
     return _POSSESSIVE.sub(r"\1", text)
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light English stemmer: plurals only, which is what questions vary on."""
     if word in _IRREGULAR_PLURALS:
@@ -111,6 +113,7 @@ def stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)
 def canonical(word: str) -> str:
     """The term a Latin word is indexed and looked up under."""
     word = SYNONYMS.get(word, word)
