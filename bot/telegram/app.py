@@ -81,17 +81,22 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int = 32):
         super().__init__(max_concurrent_updates)
-        self._locks: dict[object, asyncio.Lock] = {}
+        self._locks: dict[object, tuple[asyncio.Lock, int]] = {}  # key -> (lock, users of it)
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
         key = _order_key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
         try:
             async with lock:
                 await coroutine
         finally:
-            if not lock.locked() and key in self._locks and self._locks[key] is lock:
-                del self._locks[key]
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]  # nobody else holds or waits for this chat's lock
+            else:
+                self._locks[key] = (lock, users - 1)
 
     async def initialize(self) -> None:
         pass

@@ -37,6 +37,7 @@ from bot.quiz.round import (
 )
 from bot.store import Store, StoredRound
 from bot.telegram import render
+from bot.telegram.ask import command_argument
 from bot.telegram.render import callback, clip, esc, fit, t
 from bot.telegram.services import SERVICES_KEY, Services, services
 
@@ -99,8 +100,6 @@ async def on_shutdown(app: Application) -> None:
 
 async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/quiz, /quiz 10, /quiz huion: start a round in this chat."""
-    from bot.telegram.ask import command_argument
-
     svc = services(context)
     store = _store(context.application)
     chat, message = update.effective_chat, update.effective_message

@@ -217,3 +217,21 @@ async def test_flood_429_is_retried_after_retry_after(sandbox, emulator, alice):
     emulator.fail_next("sendMessage", error_code=429, retry_after=1)
     (reply,) = await say(sandbox, alice, alice, "who founded huion")
     assert "Xu Hefeng" in reply["text"]
+
+
+async def test_updates_of_one_chat_are_answered_in_order(sandbox, emulator, alice):
+    questions = [
+        "who founded huion",
+        "how many golds did beijing win",
+        "where were the awards presented",
+    ]
+    before = len(emulator.bot_messages(alice))
+    for question in questions:
+        emulator.send_message(alice, alice, question)
+    await sandbox.settle()
+    replies = [m["text"] for m in emulator.bot_messages(alice)[before:]]
+    assert ["Xu Hefeng" in replies[0], "9" in replies[1], "Dalian" in replies[2]] == [
+        True,
+        True,
+        True,
+    ]
