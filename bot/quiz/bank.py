@@ -4,8 +4,9 @@ facts' structured figures, so the bank grows with the data. Pure: randomness is 
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 from bot.knowledge.dataset import Dataset, Entity, Fact, Lang, Qualifier
@@ -46,11 +47,11 @@ _TEMPLATES: dict[str, dict[Lang, tuple[str, str | None]]] = {
     "cluster_rank": {
         Lang.EN: (
             "Where did the {name} rank in the Global Innovation Index 2025?",
-            "Which cluster ranked number {value} in the Global Innovation Index 2025?",
+            "Which cluster ranked {value} in the Global Innovation Index 2025?",
         ),
         Lang.ZH: (
             "{name}在《2025年全球创新指数》中排名第几？",
-            "哪个集群在《2025年全球创新指数》中排名第{value}？",
+            "哪个集群在《2025年全球创新指数》中排名{value}？",
         ),
     },
     "industry_growth_percent": {
@@ -66,15 +67,33 @@ _TEMPLATES: dict[str, dict[Lang, tuple[str, str | None]]] = {
     },
 }
 _RANK_WORDS = {Lang.EN: "No. {value}", Lang.ZH: "第{value}名"}
+_ORDINALS = {
+    Lang.EN: "first second third fourth fifth sixth seventh eighth ninth tenth".split(),
+    Lang.ZH: [f"第{n}" for n in "一二三四五六七八九十"],
+}
 # Measures whose subjects are peers (regions, clusters, industries): their other values make
 # fair wrong options. Two companies' application counts are not peers.
 _PEER_MEASURES = {"gold_awards", "cluster_rank", "industry_growth_percent"}
 
 
 def _number(value: float, qualifier: Qualifier, lang: Lang, unit: str = "") -> str:
-    text = f"{value:,}" if isinstance(value, int) or float(value).is_integer() else str(value)
-    text = text.replace(".0", "") if text.endswith(".0") else text
+    """ "more than 88,000" in English; "超过8.8万" in Chinese (万 and 亿, as Chinese sources write)."""
+    if lang == Lang.ZH and abs(value) >= 10_000:
+        big, word = (100_000_000, "亿") if abs(value) >= 100_000_000 else (10_000, "万")
+        text = f"{value / big:.4f}".rstrip("0").rstrip(".") + word
+    elif isinstance(value, int) or float(value).is_integer():
+        text = f"{int(value):,}"
+    else:
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{_QUALIFIER[lang].get(qualifier, '')}{text}{unit}"
+
+
+def _ordinal(value: float, lang: Lang) -> str:
+    """1 -> "first" / "第一"; beyond ten, "No. 11" / "第11"."""
+    n = int(value)
+    if 1 <= n <= len(_ORDINALS[lang]):
+        return _ORDINALS[lang][n - 1]
+    return f"No. {n}" if lang == Lang.EN else f"第{n}"
 
 
 def _fit(text: str, limit: int) -> str:
@@ -85,12 +104,12 @@ class QuestionBank:
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
         generated_en = {q.key: q for q in self._generated(Lang.EN)}
-        generated_zh = {q.key: q for q in self._generated(Lang.ZH)}
+        generated_zh = {q.key: q for q in self._generated(Lang.ZH) if q.key in generated_en}
         self._by_lang: dict[Lang, list[QuizQuestion]] = {
             Lang.EN: self._authored(Lang.EN) + list(generated_en.values()),
-            # A generated question needs every name in Chinese; else the English one is asked.
-            Lang.ZH: self._authored(Lang.ZH)
-            + [generated_zh.get(key, question) for key, question in generated_en.items()],
+            # A generated question needs every name in Chinese (the answer's and its peers'):
+            # without them it is left out of Chinese rounds rather than asked in English.
+            Lang.ZH: self._authored(Lang.ZH) + list(generated_zh.values()),
         }
         self._by_key = {lang: {q.key: q for q in qs} for lang, qs in self._by_lang.items()}
 
@@ -163,7 +182,7 @@ class QuestionBank:
                             fact_id=fact.id,
                             topic=fact.topic,
                             text=_fit(
-                                which.format(value=_number(value, Qualifier.EXACT, lang)),
+                                which.format(value=self._value_words(measure, value, lang)),
                                 MAX_QUESTION,
                             ),
                             options=tuple(_fit(o, MAX_OPTION) for o in options),
@@ -172,6 +191,13 @@ class QuestionBank:
                         )
                     )
         return out
+
+    @staticmethod
+    def _value_words(measure: str, value: float, lang: Lang) -> str:
+        """The value inside a "which" question: "ranked first", "won 9 gold awards"."""
+        if measure == "cluster_rank":
+            return _ordinal(value, lang)
+        return _number(value, Qualifier.EXACT, lang)
 
     @staticmethod
     def _format(measure: str, value: float, qualifier: Qualifier, lang: Lang) -> str:
@@ -198,30 +224,43 @@ class QuestionBank:
         lang: Lang,
         rng: random.Random,
         topic: str | None = None,
-        seen: Mapping[str, float] | None = None,
+        seen: Mapping[str, float] | Set[str] | None = None,
     ) -> list[QuizQuestion]:
         """Up to `count` different questions: unseen ones first (in random order), then those
-        the chat saw longest ago. `seen` maps question key -> when the chat last saw it."""
-        seen = seen or {}
+        the chat saw longest ago (ties in random order). `seen` maps question key -> when the
+        chat last saw it (Store.seen), or is a plain set of keys (all equally old). Fewer than
+        `count` when the pool is smaller."""
+        if seen is None:
+            seen = {}
+        elif not isinstance(seen, Mapping):
+            seen = dict.fromkeys(seen, 0.0)
         pool = self.questions(lang, topic)
         fresh = [q for q in pool if q.key not in seen]
+        old = [q for q in pool if q.key in seen]
         rng.shuffle(fresh)
-        old = sorted((q for q in pool if q.key in seen), key=lambda q: seen[q.key])
-        return (fresh + old)[:count]
+        rng.shuffle(old)
+        old.sort(key=lambda q: seen[q.key])  # stable: equally old ones stay shuffled
+        return (fresh + old)[: max(count, 0)]
 
     def find_topic(self, text: str) -> str | None:
-        """The topic a user named: its id, its title, or the name of an entity it is about."""
-        key = text.strip().casefold()
+        """The topic a user named: its id, its title, or the name or alias of an entity it is
+        about ("huion", "Regions", "腾讯", "/quiz china mobile"). Casefolded, exact match."""
+        key = _COMMAND.sub("", text.strip()).strip().casefold()
+        key = " ".join(key.replace("_", " ").split())
         if not key:
             return None
         for topic in self.dataset.topics.values():
-            if key in {topic.id, topic.title.en.casefold(), (topic.title.zh or "").casefold()}:
+            names = {topic.id.replace("_", " "), topic.title.en, topic.title.zh or ""}
+            if key in {n.casefold() for n in names if n}:
                 return topic.id
         for entity in self.dataset.entities.values():
             names = {entity.name.en, entity.name.zh or "", *entity.aliases_en, *entity.aliases_zh}
             if entity.topic and key in {n.casefold() for n in names if n}:
                 return entity.topic
         return None
+
+
+_COMMAND = re.compile(r"^/quiz(@\w+)?(\s+|$)", re.IGNORECASE)
 
 
 def _nearby(value: float, values: list[float], qualifier: Qualifier) -> list[float]:

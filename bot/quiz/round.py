@@ -4,7 +4,11 @@ A round is a sequence of questions asked one at a time. Its state lives in the d
 store) so it survives restarts; this module decides every transition from that state:
 - `judge`: is an answer accepted, and how many points does it score;
 - `due` / `after_close`: when a question closes and what comes next;
+- `reveal`: who got a closed question right and wrong;
 - `can_stop`: who may end a round; `rank`: leaderboards with shared ranks for ties.
+
+Streaks: a right answer extends the player's streak in that chat, a wrong one ends it; a question
+left unanswered does not break it.
 
 Scoring (quoted by /help): a right answer scores 10 points plus a speed bonus of up to 5 — the
 share of the time still left, times 5, rounded down; a wrong or late answer scores nothing.
@@ -13,10 +17,12 @@ Only a player's first answer to a question counts.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from bot.knowledge.dataset import Lang
+from bot.quiz.bank import QuizQuestion
 
 CORRECT_POINTS = 10
 MAX_SPEED_BONUS = 5
@@ -53,7 +59,7 @@ class Verdict(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"  # the player answered this question already
     LATE = "late"  # the question is closed or its time is up
-    STALE = "stale"  # not the round's current question, or the round is over
+    STALE = "stale"  # not the round's current question (or not sent yet), or the round is over
     BAD_OPTION = "bad_option"  # an option the question does not have (forged data)
 
 
@@ -152,6 +158,30 @@ class RoundState:
         return replace(self, index=self.index + 1, deadline=None, closed=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Reveal:
+    """What a chat is told when a question closes: the answer, who got it right and who not."""
+
+    question: QuizQuestion
+    right: tuple[tuple[int, str, int], ...]  # (user id, name, points), first answer first
+    wrong: tuple[tuple[int, str], ...]  # (user id, name)
+
+    @property
+    def answer(self) -> str:
+        return self.question.options[self.question.correct]
+
+
+def reveal(question: QuizQuestion, answers: Iterable[tuple[int, str, bool, int]]) -> Reveal:
+    """Build the reveal from the recorded answers, (user id, name, correct, points) in the
+    order given (as Store.answers returns them)."""
+    answers = list(answers)
+    return Reveal(
+        question,
+        tuple((uid, name, points) for uid, name, correct, points in answers if correct),
+        tuple((uid, name) for uid, name, correct, _ in answers if not correct),
+    )
+
+
 def points_for(correct: bool, time_left: float, time_limit: float) -> int:
     if not correct:
         return 0
@@ -177,7 +207,7 @@ def rank(rows: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
 def parse_round_size(text: str) -> int | None:
     """ "/quiz 10" -> 10; None when it is not a whole number in range."""
     text = text.strip()
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit() and len(text) <= 3):  # "²".isdigit() is True
         return None
     number = int(text)
     return number if MIN_QUESTIONS <= number <= MAX_QUESTIONS else None

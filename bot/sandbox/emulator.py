@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import itertools
 import json
 import re
@@ -200,6 +201,7 @@ class BotApiEmulator:
         self._callbacks: dict[str, dict | None] = {}  # query id -> answer (None until answered)
         self.polls: dict[str, dict] = {}
         self._poll_meta: dict[str, dict] = {}
+        self._closing: list[tuple[float, str]] = []  # (close time, poll id), a heap
         self.calls: list[tuple[str, dict]] = []
         self._allowed: set[str] | None = None  # allowed_updates of the last getUpdates
         self.my_commands: dict[tuple[str, str | None], list[dict]] = {}
@@ -628,6 +630,8 @@ class BotApiEmulator:
             "close_at": close_at,
             "voters": {},
         }
+        if close_at is not None:
+            heapq.heappush(self._closing, (close_at, poll_id))
         self._store(chat_id, message)
         self._emit("message", {"chat_id": chat_id, "message": message})
         return message
@@ -862,13 +866,11 @@ class BotApiEmulator:
         return scope.get("type", "default"), params.get("language_code") or None
 
     def _expire_polls(self) -> None:
+        """Close the polls whose open_period has passed (a heap: cheap with thousands open)."""
         now = self.clock()
-        for poll_id, meta in self._poll_meta.items():
-            if (
-                meta["close_at"] is not None
-                and now >= meta["close_at"]
-                and not self.polls[poll_id]["is_closed"]
-            ):
+        while self._closing and self._closing[0][0] <= now:
+            _, poll_id = heapq.heappop(self._closing)
+            if not self.polls[poll_id]["is_closed"]:
                 self._close_poll(poll_id)
 
     def _close_poll(self, poll_id: str) -> None:
