@@ -3,13 +3,22 @@
 The database is the source of truth for rounds: every question asked, its deadline, its poll or
 message id, and every answer are committed before the bot acts on them, so a process killed at
 any point resumes from here. Answers are unique per (round, question, user): a duplicate, even
-one racing in from a second handler, is ignored by the database itself.
+one racing in from a second handler, is ignored by the database itself, and so is an answer to a
+question that has closed (closed_at set) by the time it is written.
+
+Answers are group-committed: `record_answer` queues the answer and awaits its own result, while
+one writer task commits everything queued so far in a single transaction (WAL,
+synchronous=NORMAL: one commit for many answers).
+
+Schema changes go in MIGRATIONS: append a script, never edit one that has shipped. Each runs in
+its own transaction and sets PRAGMA user_version to its position (1-based).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +106,25 @@ MIGRATIONS = [
 ]
 
 
+class StoreError(RuntimeError):
+    """The database cannot be used by this version of the bot."""
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3.complete_statement knows about strings,
+    comments and trigger bodies, so a ';' inside them does not end a statement)."""
+    out, buf = [], ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \t\r\n;"):
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip(" \t\r\n;"):
+        raise StoreError(f"incomplete SQL statement in a migration: {buf.strip()[:60]!r}")
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class StoredQuestion:
     round_id: int
@@ -137,7 +165,7 @@ class Store:
         self._rounds: dict[int, StoredRound] = {}
         self._generation: dict[int, int] = {}
         self._by_poll: dict[str, StoredQuestion] = {}
-        self._names: dict[int, str] = {}
+        self._names: dict[int, str | None] = {}  # user id -> name known to be stored
         # Answers are written in batches (group commit): one transaction for every answer that
         # arrived while the previous batch was being written.
         self._pending: list[tuple[tuple, asyncio.Future]] = []
@@ -175,18 +203,37 @@ class Store:
         self._generation[round_id] = self._generation.get(round_id, 0) + 1
 
     async def _migrate(self) -> None:
-        (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            async with self._write:
+        version = await self.schema_version()
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the database has schema version {version}, newer than this bot knows "
+                f"({len(MIGRATIONS)}): run a newer version of the bot"
+            )
+        if version == len(MIGRATIONS):
+            return
+        async with self._write:
+            for number, script in enumerate(MIGRATIONS, start=1):
                 await self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    for statement in filter(str.strip, script.split(";")):
+                    # Read again under the write lock: another process may have migrated.
+                    if await self.schema_version() >= number:
+                        await self._db.execute("ROLLBACK")
+                        continue
+                    for statement in _statements(script):
                         await self._db.execute(statement)
                     await self._db.execute(f"PRAGMA user_version = {number}")
                     await self._db.execute("COMMIT")
                 except BaseException:
-                    await self._db.execute("ROLLBACK")
+                    await self._rollback()
                     raise
+
+    async def _rollback(self) -> None:
+        """Roll back if a transaction is open; never mask the error that led here."""
+        try:
+            if self._db.in_transaction:
+                await self._db.execute("ROLLBACK")
+        except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
+            pass
 
     async def schema_version(self) -> int:
         (version,) = await (await self._db.execute("PRAGMA user_version")).fetchone()
@@ -216,7 +263,7 @@ class Store:
                 await self._db.execute("COMMIT")
                 return counts
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise
 
     async def _one(self, sql: str, args: tuple = ()) -> aiosqlite.Row | None:
@@ -266,7 +313,6 @@ class Store:
     async def ensure_user(self, user_id: int, name: str) -> None:
         if self._names.get(user_id) == name:
             return
-        self._names[user_id] = name
         await self._transaction(
             [
                 (
@@ -276,6 +322,7 @@ class Store:
                 )
             ]
         )
+        self._names[user_id] = name  # only once committed
 
     # -- rounds ----------------------------------------------------------------------------------
     async def create_round(
@@ -330,10 +377,10 @@ class Store:
                 await self._db.execute("COMMIT")
                 return round_id
             except aiosqlite.IntegrityError:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 return None
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise
 
     async def running_round(self, chat_id: int) -> StoredRound | None:
@@ -497,9 +544,12 @@ class Store:
         at: float,
         name: str | None = None,
     ) -> bool:
-        """Store an accepted answer and update the score, atomically; False if it was a duplicate.
+        """Store an accepted answer and update the player's score, in one transaction.
 
-        Returns once the answer is committed."""
+        True if it counted; False if it did not: the player had answered this question already,
+        or the question was closed (or does not exist) by the time the answer was written.
+        `name` (raw display name) is written with the answer when it changed. Returns once the
+        answer is committed; concurrent calls share one transaction (group commit)."""
         future = asyncio.get_running_loop().create_future()
         if name is not None and self._names.get(user_id) == name:
             name = None  # known already: no need to write it again
@@ -511,24 +561,49 @@ class Store:
         return await future
 
     async def _write_answers(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            async with self._write:
-                await self._db.execute("BEGIN IMMEDIATE")
+        """The writer task: commits queued answers, a batch per transaction, until none wait."""
+        batch: list[tuple[tuple, asyncio.Future]] = []
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
                 try:
-                    results = [await self._insert_answer(*args) for args, _ in batch]
-                    await self._db.execute("COMMIT")
-                except BaseException as error:
-                    await self._db.execute("ROLLBACK")
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(error)
-                    if isinstance(error, asyncio.CancelledError):
-                        raise
+                    results = await self._commit_answers([args for args, _ in batch])
+                except Exception as error:
+                    if len(batch) == 1:
+                        _settle(batch[0][1], error=error)
+                        continue
+                    # One bad answer must not sink the batch: write each on its own.
+                    for args, future in batch:
+                        try:
+                            (result,) = await self._commit_answers([args])
+                        except Exception as single_error:
+                            _settle(future, error=single_error)
+                        else:
+                            _settle(future, result=result)
                     continue
-            for (_, future), inserted in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(inserted)
+                for (_, future), inserted in zip(batch, results, strict=True):
+                    _settle(future, result=inserted)
+        except asyncio.CancelledError:  # abandon(): nobody will write these any more
+            for _, future in [*batch, *self._pending]:
+                future.cancel()
+            self._pending = []
+            raise
+
+    async def _commit_answers(self, rows: list[tuple]) -> list[bool]:
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                results = [await self._insert_answer(*args) for args in rows]
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        for _, _, _, user_id, _, _, _, name in rows:  # names are known once committed
+            if name is not None:
+                self._names[user_id] = name
+            else:
+                self._names.setdefault(user_id, None)
+        return results
 
     async def _insert_answer(
         self, chat_id, round_id, idx, user_id, option, judgement: Judgement, at, name
@@ -540,11 +615,17 @@ class Store:
                 "ON CONFLICT(id) DO UPDATE SET name = excluded.name",
                 (user_id, name),
             )
-            self._names[user_id] = name
+        elif user_id not in self._names:  # never named: a placeholder keeps the answer
+            await self._db.execute(
+                "INSERT OR IGNORE INTO users (id, name) VALUES (?, 'Player')", (user_id,)
+            )
+        # Only into an open question: an answer racing a close loses, as the reveal is built
+        # from the answers committed before closed_at was set.
         cursor = await self._db.execute(
             "INSERT OR IGNORE INTO answers (round_id, idx, user_id, option, correct, points, answered_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (round_id, idx, user_id, option, correct, judgement.points, at),
+            "SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM questions "
+            "WHERE round_id = ? AND idx = ? AND closed_at IS NULL)",
+            (round_id, idx, user_id, option, correct, judgement.points, at, round_id, idx),
         )
         if cursor.rowcount != 1:
             return False
@@ -603,3 +684,12 @@ class Store:
     async def seen(self, chat_id: int) -> dict[str, float]:
         rows = await self._all("SELECT key, last_seen FROM seen WHERE chat_id = ?", (chat_id,))
         return {r["key"]: r["last_seen"] for r in rows}
+
+
+def _settle(future: asyncio.Future, *, result: bool = False, error: Exception | None = None):
+    if future.done():  # the caller gave up waiting (cancelled)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)

@@ -1,10 +1,52 @@
 """The question bank: authored plus generated questions, fair picks, Telegram limits."""
 
+import datetime as dt
 import random
 
-from bot.knowledge.dataset import Lang
+from bot.knowledge.dataset import (
+    AnswerKind,
+    Dataset,
+    Entity,
+    EntityKind,
+    Fact,
+    Figure,
+    Lang,
+    QuizItem,
+    Source,
+    Text,
+    Topic,
+)
 from bot.knowledge.text import has_cjk
 from bot.quiz.bank import QuestionBank
+
+
+def tiny_dataset() -> Dataset:
+    """Three regions with distinct gold counts and one authored question without Chinese."""
+    source = Source("S1", "t", "p", dt.date(2025, 10, 19), "Xinhua")
+    regions = {"a": ("Anhui", "安徽", 7), "b": ("Hubei", "湖北", 5), "c": ("Sichuan", None, 2)}
+    entities = {
+        rid: Entity(rid, EntityKind.PLACE, Text(en, zh), topic="regions")
+        for rid, (en, zh, _) in regions.items()
+    }
+    facts = {
+        f"regions.{rid}": Fact(
+            f"regions.{rid}",
+            "regions",
+            (rid,),
+            AnswerKind.NUMBER,
+            Text(f"{en} won {n} golds.", f"{zh}获得{n}项金奖。" if zh else None),
+            ("S1",),
+            figures=(Figure(rid, "gold_awards", n),),
+        )
+        for rid, (en, zh, n) in regions.items()
+    }
+    quiz = (
+        QuizItem(
+            "q.regions.1", "regions.a", Text("Anhui won how many?"), ("7", "5"), 0, Text("7.")
+        ),
+    )
+    topic = Topic("regions", Text("Regions", "地区"), Text("Where golds went.", "金奖分布。"))
+    return Dataset({"S1": source}, {"regions": topic}, entities, facts, quiz)
 
 
 def test_generated_questions_state_the_figures(dataset):
@@ -48,11 +90,40 @@ def test_pick_reuses_the_longest_unseen_when_the_pool_runs_out(dataset):
     assert [q.key for q in picked] == [pool[0].key, pool[1].key]
 
 
-def test_topic_rounds_keep_to_the_topic(dataset):
+def test_pick_takes_a_plain_set_of_seen_keys_and_never_repeats(dataset):
+    bank = QuestionBank(dataset)
+    pool = bank.questions(Lang.EN, "clusters")
+    seen = frozenset(q.key for q in pool)
+    picked = bank.pick(len(pool) + 5, Lang.EN, random.Random(4), "clusters", seen)
+    assert sorted(q.key for q in picked) == sorted(q.key for q in pool)  # what exists, once each
+
+
+def test_a_chat_sees_every_question_before_any_repeats(dataset):
+    bank = QuestionBank(dataset)
+    rng, seen, at = random.Random(5), {}, 0.0
+    total = len(bank.questions(Lang.EN))
+    asked: list[str] = []
+    while len(asked) < total:
+        at += 1
+        for q in bank.pick(7, Lang.EN, rng, seen=seen):
+            asked.append(q.key)
+            seen[q.key] = at
+    assert len(set(asked[:total])) == total
+
+
+def test_find_topic_by_id_title_or_entity_name(dataset):
     bank = QuestionBank(dataset)
     assert bank.find_topic("huion") == "huion"
+    assert bank.find_topic("/quiz huion") == "huion"
+    assert bank.find_topic("/quiz@AwardsBot 腾讯") == "tencent"
     assert bank.find_topic("绘王") == "huion"
-    assert bank.find_topic("Regions") is None or bank.find_topic("regions") == "regions"
+    assert bank.find_topic("Regions") == "regions"
+    assert bank.find_topic("china_mobile") == bank.find_topic("China Mobile") == "china_mobile"
+    assert bank.find_topic("nonsense") is None and bank.find_topic("/quiz") is None
+
+
+def test_topic_rounds_keep_to_the_topic(dataset):
+    bank = QuestionBank(dataset)
     for q in bank.pick(20, Lang.EN, random.Random(2), topic="regions"):
         assert q.topic == "regions"
 
@@ -67,10 +138,38 @@ def test_every_question_fits_telegram_quiz_limits(dataset):
             assert 0 <= q.correct < len(q.options)
 
 
-def test_chinese_questions_are_chinese_where_written(dataset):
+def test_chinese_questions_are_chinese(dataset):
     bank = QuestionBank(dataset)
     zh = bank.questions(Lang.ZH)
-    assert sum(has_cjk(q.text) for q in zh) >= len(zh) * 0.8
+    assert zh and all(has_cjk(q.text) for q in zh)
+    # Generated questions whose names have no Chinese are left out, not asked in English.
+    assert bank.get("gen.industry_growth_percent.battery_industry.count", Lang.ZH) is None
+    assert bank.get("gen.industry_growth_percent.battery_industry.count", Lang.EN) is not None
+
+
+def test_generated_wording_ranks_and_chinese_numbers(dataset):
+    bank = QuestionBank(dataset)
+    first = bank.get("gen.cluster_rank.cluster_shenzhen_hong_kong_guangzhou.which", Lang.EN)
+    assert "ranked first" in first.text and "Shenzhen" in first.options[first.correct]
+    assert "排名第一" in bank.get(first.key, Lang.ZH).text
+    tencent = bank.get("gen.patent_applications.tencent.count", Lang.ZH)
+    assert tencent.options[tencent.correct] == "超过8.8万"
+    assert bank.get("gen.gold_awards.guangdong.count", Lang.ZH).text.startswith("2025年广东")
+
+
+def test_bank_grows_with_the_data_and_falls_back_to_english():
+    bank = QuestionBank(tiny_dataset())
+    keys = {q.key for q in bank.questions(Lang.EN)}
+    assert {"gen.gold_awards.a.count", "gen.gold_awards.a.which", "gen.gold_awards.c.which"} <= keys
+    which = bank.get("gen.gold_awards.b.which", Lang.EN)
+    assert which.text == "Which region won 5 gold awards in 2025?"
+    assert which.options[which.correct] == "Hubei"
+    assert set(which.options) == {"Anhui", "Hubei", "Sichuan"}
+    # Sichuan has no Chinese name: no generated gold question in Chinese; the authored one
+    # falls back to English text.
+    assert not [q for q in bank.questions(Lang.ZH) if q.key.startswith("gen.")]
+    assert bank.get("q.regions.1", Lang.ZH).text == "Anhui won how many?"
+    assert bank.topics() == ["regions"]
 
 
 def test_at_least_sixty_authored_questions_cover_every_topic_in_both_languages(dataset):

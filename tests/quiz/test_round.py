@@ -1,7 +1,10 @@
 """The round rules with time passed in: no sleeping, no Telegram."""
 
+from dataclasses import replace
+
 import pytest
 
+from bot.quiz.bank import QuizQuestion
 from bot.quiz.round import (
     ChatSettings,
     RoundState,
@@ -11,6 +14,7 @@ from bot.quiz.round import (
     parse_round_size,
     points_for,
     rank,
+    reveal,
 )
 
 T0 = 1_000_000.0
@@ -118,8 +122,29 @@ def test_ties_share_a_rank():
     ]
 
 
+def test_a_group_round_walks_through_its_questions_on_the_timer():
+    s = state(total=2)
+    assert judge(s, T0 + 10).points == 13  # 20 of 30 s left: bonus floor(5 * 2/3) = 3
+    assert not s.due(T0 + 10) and s.due(T0 + 30)
+    s = s.after_close()
+    assert judge(s, T0 + 31, index=0).verdict is Verdict.STALE  # the old question
+    assert judge(s, T0 + 31, index=1).verdict is Verdict.STALE  # not sent yet (no deadline)
+    s = replace(s, deadline=T0 + 70)
+    assert judge(s, T0 + 40, index=1).verdict is Verdict.ACCEPTED
+    assert s.after_close().status is RoundStatus.FINISHED
+
+
+def test_reveal_names_who_was_right_and_wrong_in_answer_order():
+    q = QuizQuestion("k", "f", "t", "Q?", ("a", "b"), 1, "because")
+    shown = reveal(q, [(1, "Ann", True, 14), (2, "Ben", False, 0), (3, "Cai", True, 11)])
+    assert shown.answer == "b"
+    assert shown.right == ((1, "Ann", 14), (3, "Cai", 11))
+    assert shown.wrong == ((2, "Ben"),)
+
+
 def test_round_size_and_settings_are_validated():
     assert parse_round_size("10") == 10
+    assert parse_round_size("²") is None and parse_round_size("1000") is None
     assert (
         parse_round_size("0") is None
         and parse_round_size("21") is None
