@@ -163,15 +163,132 @@ class DatasetError(ValueError):
 
 # -- loading and validation --------------------------------------------------------------------
 
+# The repo's data/ folder. Deployments point elsewhere with AWARDS_BOT_DATA (bot/config.py) or by
+# passing a directory to load_dataset.
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 FILES = ("sources.yaml", "topics.yaml", "entities.yaml", "facts.yaml", "quiz.yaml")
 _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # entity, topic and measure ids
+_FACT_ID = re.compile(r"^[a-z][a-z0-9_]*\.[a-z0-9][a-z0-9_]*$")  # "<topic>.<name>"
+_QUIZ_ID = re.compile(r"^q\.([a-z][a-z0-9_]*)\.[0-9]+$")  # "q.<topic>.<n>"
 # Telegram quiz-poll limits (PollLimit) that authored questions must respect.
 MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION, MAX_EXPLANATION_LINES = 255, 100, 200, 2
 
 
-# libyaml's loader when PyYAML was built with it: ten times faster than the pure-Python one.
+# libyaml's parser when PyYAML was built with it: ten times faster than the pure-Python one.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TAG = "tag:yaml.org,2002:"
+
+
+class _YamlProblem(Exception):
+    """A problem PyYAML itself lets through (a repeated key, a merge key), found at a node."""
+
+    def __init__(self, problem: str, node: yaml.Node, key: object = None):
+        super().__init__(problem)
+        self.problem, self.line, self.key = problem, node.start_mark.line + 1, key
+
+
+def _build(node: yaml.Node, loader) -> object:
+    """Python data from a composed node, as safe_load builds it, but refusing repeated keys
+    (safe_load keeps the last silently) and about twice as fast: plain strings, most of the
+    data, skip the constructor."""
+    kind = node.__class__
+    if kind is yaml.ScalarNode:
+        if node.tag == _TAG + "str":
+            return node.value
+        try:
+            return loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError) as error:  # 2025-02-30 looks like a date
+            raise _YamlProblem(f"cannot read {node.value!r}: {error}", node) from None
+    if kind is yaml.SequenceNode:
+        if node.tag != _TAG + "seq":
+            raise _YamlProblem(f"unsupported tag {node.tag!r}", node)
+        return [_build(item, loader) for item in node.value]
+    if node.tag != _TAG + "map":
+        raise _YamlProblem(f"unsupported tag {node.tag!r}", node)
+    out: dict = {}
+    for key_node, value_node in node.value:
+        if key_node.tag == _TAG + "merge":
+            raise _YamlProblem("merge keys (<<) are not supported", key_node)
+        key = _build(key_node, loader)
+        if isinstance(key, list | dict):
+            raise _YamlProblem("a key must be a plain value, not a list or mapping", key_node)
+        if key in out:
+            raise _YamlProblem(f"duplicate key {key!r}", key_node, key)
+        try:
+            out[key] = _build(value_node, loader)
+        except _YamlProblem as problem:
+            if problem.key is None:  # name the field whose value could not be read
+                problem.key = key
+            raise
+    return out
+
+
+def _node_label(node: yaml.Node, index: int) -> str:
+    """An entry's name for messages: its id if it has a plain one, else its position (#1...)."""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if (
+                key_node.value == "id"
+                and isinstance(value_node, yaml.ScalarNode)
+                and value_node.value.strip()
+            ):
+                return value_node.value.strip()
+    return f"#{index + 1}"
+
+
+def _yaml_error(name: str, error: yaml.YAMLError, entry: str | None = None) -> DatasetError:
+    mark = getattr(error, "problem_mark", None)
+    where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    problem = getattr(error, "problem", None) or str(error)
+    return DatasetError(name, entry, None, f"YAML syntax error{where}: {problem}")
+
+
+def _read(data_dir: Path, name: str, top: str, required: bool = True) -> list[tuple[str, object]]:
+    """The entries of one file's top-level list, each with its label for messages."""
+    path = data_dir / name
+    if not path.is_file():
+        if required:
+            raise DatasetError(name, None, None, f"file not found in {data_dir}")
+        return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DatasetError(name, None, None, f"not UTF-8 text: {error}") from None
+    except OSError as error:
+        raise DatasetError(name, None, None, f"cannot be read: {error}") from None
+    loader = _LOADER(text)
+    try:
+        try:
+            root = loader.get_single_node()
+        except yaml.YAMLError as error:
+            raise _yaml_error(name, error) from None
+        if (
+            not isinstance(root, yaml.MappingNode)
+            or len(root.value) != 1
+            or root.value[0][0].value != top
+        ):
+            raise DatasetError(name, None, None, f"expected one top-level key {top!r}")
+        items = root.value[0][1]
+        if not isinstance(items, yaml.SequenceNode):
+            raise DatasetError(name, None, top, "expected a list of entries")
+        entries = []
+        for index, item in enumerate(items.value):
+            label = _node_label(item, index)
+            try:
+                entries.append((label, _build(item, loader)))
+            except _YamlProblem as problem:
+                field_name = problem.key if isinstance(problem.key, str) else None
+                raise DatasetError(
+                    name, label, field_name, f"{problem.problem} at line {problem.line}"
+                ) from None
+            except yaml.YAMLError as error:
+                raise _yaml_error(name, error, label) from None
+            except RecursionError:
+                raise DatasetError(name, label, None, "nested too deeply") from None
+        return entries
+    finally:
+        loader.dispose()
 
 
 class _Entry:
@@ -182,8 +299,8 @@ class _Entry:
         if not isinstance(raw, dict):
             raise DatasetError(file, label, None, f"expected a mapping, got {type(raw).__name__}")
         self.raw = raw
-        if isinstance(raw.get("id"), str):
-            self.label = raw["id"]
+        if isinstance(raw.get("id"), str) and raw["id"].strip():
+            self.label = raw["id"].strip()
 
     def fail(self, field_name: str | None, problem: str) -> DatasetError:
         return DatasetError(self.file, self.label, field_name, problem)
@@ -192,10 +309,10 @@ class _Entry:
         missing = sorted(required - self.raw.keys())
         if missing:
             raise self.fail(missing[0], "missing required field")
-        unknown = sorted(set(self.raw) - required - optional)
+        unknown = sorted(map(str, set(self.raw) - required - optional))
         if unknown:
             allowed = ", ".join(sorted(required | optional))
-            raise self.fail(str(unknown[0]), f"unknown field (allowed: {allowed})")
+            raise self.fail(unknown[0], f"unknown field (allowed: {allowed})")
 
     def str(self, key: str, required: bool = True) -> str | None:
         value = self.raw.get(key)
@@ -205,19 +322,23 @@ class _Entry:
             raise self.fail(key, f"expected a non-empty string, got {value!r}")
         return value.strip()
 
-    def ident(self, key: str = "id") -> str:
+    def ident(self, key: str = "id", pattern: re.Pattern = _ID, rule: str = "") -> str:
         value = self.str(key)
-        if not _ID.match(value):
-            raise self.fail(key, f"{value!r} is not a valid id (letters, digits, _ . -)")
+        if not pattern.match(value):
+            rule = rule or "letters, digits, _ . -"
+            raise self.fail(key, f"{value!r} is not a valid id ({rule})")
         return value
+
+    def snake(self, key: str = "id") -> str:
+        return self.ident(key, _SNAKE, "snake_case: lower-case letters, digits and _")
 
     def text(self, key: str, required: bool = True) -> Text | None:
         value = self.raw.get(key)
         if value is None and not required:
             return None
-        inner = _Entry(self.file, value, self.label) if isinstance(value, dict) else None
-        if inner is None:
+        if not isinstance(value, dict):
             raise self.fail(key, f"expected a mapping with 'en' (and optional 'zh'), got {value!r}")
+        inner = _Entry(self.file, value, self.label)
         try:
             inner.check_keys({"en"}, {"zh"})
             return Text(inner.str("en"), inner.str("zh", required=False))
@@ -256,28 +377,6 @@ class _Entry:
             raise self.fail(key, f"{value!r} is not one of: {allowed}") from None
 
 
-def _read(data_dir: Path, name: str, top: str, required: bool = True) -> list:
-    path = data_dir / name
-    if not path.exists():
-        if required:
-            raise DatasetError(name, None, None, f"file not found in {data_dir}")
-        return []
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error)
-        raise DatasetError(name, None, None, f"YAML syntax error{where}: {problem}") from None
-    except UnicodeDecodeError as error:
-        raise DatasetError(name, None, None, f"not UTF-8 text: {error}") from None
-    if not isinstance(raw, dict) or set(raw) != {top}:
-        raise DatasetError(name, None, None, f"expected one top-level key {top!r}")
-    if not isinstance(raw[top], list):
-        raise DatasetError(name, None, top, "expected a list of entries")
-    return raw[top]
-
-
 def _unique(file: str, items: list, kind: str) -> dict:
     out: dict = {}
     for item in items:
@@ -289,17 +388,22 @@ def _unique(file: str, items: list, kind: str) -> dict:
 
 def _source(entry: _Entry) -> Source:
     entry.check_keys({"id", "title", "publisher", "date", "cite"}, {"url", "author"})
+    source_id = entry.ident()
     date = entry.raw["date"]
-    if not isinstance(date, dt.date):
+    if isinstance(date, dt.datetime):
+        date = date.date()
+    elif not isinstance(date, dt.date):
         try:
-            date = dt.date.fromisoformat(str(date))
+            date = dt.date.fromisoformat(date) if isinstance(date, str) else None
         except ValueError:
-            raise entry.fail("date", f"expected a date YYYY-MM-DD, got {date!r}") from None
+            date = None
+        if date is None:
+            raise entry.fail("date", f"expected a date YYYY-MM-DD, got {entry.raw['date']!r}")
     url = entry.str("url", required=False)
-    if url and not re.match(r"^https?://", url):
+    if url and not re.match(r"^https?://\S+$", url):
         raise entry.fail("url", f"expected an http(s) URL, got {url!r}")
     return Source(
-        id=entry.ident(),
+        id=source_id,
         title=entry.str("title"),
         publisher=entry.str("publisher"),
         date=date,
@@ -311,14 +415,15 @@ def _source(entry: _Entry) -> Source:
 
 def _topic(entry: _Entry) -> Topic:
     entry.check_keys({"id", "title", "summary"})
-    return Topic(entry.ident(), entry.text("title"), entry.text("summary"))
+    return Topic(entry.snake(), entry.text("title"), entry.text("summary"))
 
 
 def _entity(entry: _Entry) -> Entity:
     entry.check_keys({"id", "kind", "name"}, {"aliases", "topic"})
+    entity_id = entry.snake()
     aliases_en, aliases_zh = entry.lang_lists("aliases")
     return Entity(
-        id=entry.ident(),
+        id=entity_id,
         kind=entry.enum("kind", EntityKind),
         name=entry.text("name"),
         aliases_en=aliases_en,
@@ -329,41 +434,48 @@ def _entity(entry: _Entry) -> Entity:
 
 def _figure(entry: _Entry, index: int, raw: object) -> Figure:
     field_name = f"figures[{index}]"
-    inner = _Entry(entry.file, raw, entry.label)
     try:
+        inner = _Entry(entry.file, raw, entry.label)
         inner.check_keys({"subject", "measure", "value"}, {"qualifier", "unit"})
         value = raw["value"]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise inner.fail("value", f"expected a number, got {value!r}")
         return Figure(
             subject=inner.str("subject"),
-            measure=inner.ident("measure"),
+            measure=inner.snake("measure"),
             value=value,
             qualifier=inner.enum("qualifier", Qualifier, Qualifier.EXACT),
             unit=inner.str("unit", required=False),
         )
     except DatasetError as error:
-        raise entry.fail(f"{field_name}.{error.field}", error.problem) from None
+        where = f"{field_name}.{error.field}" if error.field else field_name
+        raise entry.fail(where, error.problem) from None
 
 
 def _fact(entry: _Entry) -> Fact:
     entry.check_keys({"id", "topic", "about", "kind", "answer", "sources"}, {"cues", "figures"})
-    cues_en, cues_zh = entry.lang_lists("cues")
-    figures = entry.raw.get("figures") or []
-    if not isinstance(figures, list):
-        raise entry.fail("figures", "expected a list")
-    sources = entry.str_list("sources", required=True)
-    if not sources:
-        raise entry.fail("sources", "every fact needs at least one source")
+    fact_id = entry.ident(pattern=_FACT_ID, rule="'<topic>.<name>', lower-case snake_case")
+    topic = entry.str("topic")
+    if not fact_id.startswith(f"{topic}."):
+        raise entry.fail("id", f"a fact id starts with its topic: expected '{topic}.<name>'")
     about = entry.str_list("about", required=True)
     if not about:
         raise entry.fail("about", "every fact is about at least one entity")
+    kind = entry.enum("kind", AnswerKind)
+    answer = entry.text("answer")
+    cues_en, cues_zh = entry.lang_lists("cues")
+    figures = entry.raw.get("figures", [])
+    if not isinstance(figures, list):
+        raise entry.fail("figures", f"expected a list of figures, got {figures!r}")
+    sources = entry.str_list("sources", required=True)
+    if not sources:
+        raise entry.fail("sources", "every fact needs at least one source")
     return Fact(
-        id=entry.ident(),
-        topic=entry.str("topic"),
+        id=fact_id,
+        topic=topic,
         about=about,
-        kind=entry.enum("kind", AnswerKind),
-        answer=entry.text("answer"),
+        kind=kind,
+        answer=answer,
         sources=sources,
         cues_en=cues_en,
         cues_zh=cues_zh,
@@ -373,6 +485,8 @@ def _fact(entry: _Entry) -> Fact:
 
 def _quiz_item(entry: _Entry) -> QuizItem:
     entry.check_keys({"id", "fact", "question", "options", "correct", "explanation"})
+    item_id = entry.ident(pattern=_QUIZ_ID, rule="'q.<topic>.<number>'")
+    fact_id = entry.str("fact")
     question, explanation = entry.text("question"), entry.text("explanation")
     options = entry.raw["options"]
     if not isinstance(options, dict) or "en" not in options or set(options) - {"en", "zh"}:
@@ -380,11 +494,14 @@ def _quiz_item(entry: _Entry) -> QuizItem:
             "options", "expected a mapping with an 'en' list and an optional 'zh' list"
         )
     options_en = entry.str_list("options.en", options["en"], required=True)
-    options_zh = entry.str_list("options.zh", options["zh"]) if "zh" in options else None
+    options_zh = entry.str_list("options.zh", options["zh"], True) if "zh" in options else None
     if not 2 <= len(options_en) <= 4:
         raise entry.fail("options.en", f"expected 2 to 4 options, got {len(options_en)}")
     if options_zh is not None and len(options_zh) != len(options_en):
-        raise entry.fail("options.zh", "must have as many options as 'en', in the same order")
+        raise entry.fail(
+            "options.zh",
+            f"has {len(options_zh)} options, 'en' has {len(options_en)}: give the same, in order",
+        )
     correct = entry.raw["correct"]
     if (
         isinstance(correct, bool)
@@ -397,18 +514,22 @@ def _quiz_item(entry: _Entry) -> QuizItem:
     for lang in ("en", "zh"):
         q, e = question.get(lang), explanation.get(lang)
         if len(q) > MAX_QUESTION:
-            raise entry.fail(f"question.{lang}", f"longer than {MAX_QUESTION} characters")
-        if len(e) > MAX_EXPLANATION or e.count("\n") > MAX_EXPLANATION_LINES:
+            raise entry.fail(f"question.{lang}", f"{len(q)} characters, longer than {MAX_QUESTION}")
+        if len(e) > MAX_EXPLANATION:
             raise entry.fail(
-                f"explanation.{lang}",
-                f"longer than {MAX_EXPLANATION} characters or {MAX_EXPLANATION_LINES} line feeds",
+                f"explanation.{lang}", f"{len(e)} characters, longer than {MAX_EXPLANATION}"
             )
-        for option in options_zh if lang == "zh" and options_zh else options_en:
+        if e.count("\n") > MAX_EXPLANATION_LINES:
+            raise entry.fail(f"explanation.{lang}", f"more than {MAX_EXPLANATION_LINES} line feeds")
+        listed = options_zh if lang == "zh" and options_zh else options_en
+        for option in listed:
             if len(option) > MAX_OPTION:
                 raise entry.fail(f"options.{lang}", f"option longer than {MAX_OPTION}: {option!r}")
+        if len(set(listed)) != len(listed):
+            raise entry.fail(f"options.{lang}", "two options are the same")
     return QuizItem(
-        id=entry.ident(),
-        fact=entry.str("fact"),
+        id=item_id,
+        fact=fact_id,
         question=question,
         options_en=options_en,
         correct=correct,
@@ -418,14 +539,12 @@ def _quiz_item(entry: _Entry) -> QuizItem:
 
 
 def _parse(data_dir: Path, name: str, top: str, build, required: bool = True) -> list:
-    return [
-        build(_Entry(name, raw, f"#{i + 1}"))
-        for i, raw in enumerate(_read(data_dir, name, top, required))
-    ]
+    return [build(_Entry(name, raw, label)) for label, raw in _read(data_dir, name, top, required)]
 
 
 def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
-    """Read and validate data/*.yaml. Raises DatasetError naming the file, entry and field."""
+    """Read and validate data/*.yaml (quiz.yaml is optional). Raises DatasetError naming the
+    file, the entry and the field of the first problem found."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         raise DatasetError(str(data_dir), None, None, "data directory not found")
@@ -457,10 +576,20 @@ def load_dataset(data_dir: Path | str = DEFAULT_DATA_DIR) -> Dataset:
             ref("facts.yaml", fact.id, f"figures[{i}].subject", figure.subject, entities, "entity")
     for item in quiz:
         ref("quiz.yaml", item.id, "fact", item.fact, facts, "fact")
+        topic = _QUIZ_ID.match(item.id).group(1)
+        if topic != facts[item.fact].topic:
+            raise DatasetError(
+                "quiz.yaml",
+                item.id,
+                "id",
+                f"its fact {item.fact!r} is in topic {facts[item.fact].topic!r}: "
+                f"expected 'q.{facts[item.fact].topic}.<number>'",
+            )
     return Dataset(sources, topics, entities, facts, tuple(quiz))
 
 
 def summary(dataset: Dataset) -> str:
+    """One line for `python -m bot validate` and the start-up log."""
     return (
         f"ok: {len(dataset.topics)} topics, {len(dataset.entities)} entities, "
         f"{len(dataset.facts)} facts, {len(dataset.sources)} sources, "

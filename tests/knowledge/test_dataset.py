@@ -1,47 +1,117 @@
-"""The dataset loads, covers the facts, and every kind of broken file is named precisely."""
+"""The dataset loads, covers the contract's facts, and every kind of broken file is named
+precisely: the file, the entry and the field."""
 
 from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.knowledge.dataset import DEFAULT_DATA_DIR, DatasetError, Qualifier, load_dataset
+from bot.knowledge.dataset import (
+    DEFAULT_DATA_DIR,
+    DatasetError,
+    EntityKind,
+    Qualifier,
+    load_dataset,
+    summary,
+)
 
 # The facts sheet lives in the steering repo's shared/ folder, beside this checkout.
 FACTS_SHEET = Path(__file__).resolve().parents[3] / "shared" / "sources" / "FACTS.md"
 
+# Every fact id the team contract fixes, with its topic (notes/CONTRACT.md).
+CONTRACT_FACTS = {
+    "awards": "presenters venue date gold_count gold_split enterprise_share private_companies "
+    "green_tech globally_leading china_patents",
+    "tencent": "patent adoption fifth_award applications rnd",
+    "huion": "patent company founder toughest_time supply_chain output niche_brand",
+    "china_mobile": "patent impact international_patents",
+    "sinopec": "patent booth",
+    "byd": "patents applications",
+    "geely": "speech pledge",
+    "regions": "guangdong beijing shanghai jiangsu zhejiang cluster_match xiao_geng ding_li",
+    "clusters": "china_count shenzhen_hong_kong_guangzhou beijing shanghai_suzhou hotspots",
+    "wipo": "tang_green tang_quality gii_top10 green_growth",
+    "history": "since_1989 categories edition_23 edition_24 edition_21",
+}
+CONTRACT_IDS = {
+    f"{topic}.{name}": topic for topic, names in CONTRACT_FACTS.items() for name in names.split()
+}
+REGIONS = ("guangdong", "beijing", "shanghai", "jiangsu", "zhejiang")
+COMPANIES = ("tencent", "huion", "china_mobile", "sinopec", "byd", "geely")
 
-def test_real_data_loads_with_sources_for_every_fact(dataset):
+
+# -- the real data ----------------------------------------------------------------------------
+
+
+def test_real_data_loads_and_summarises(dataset):
     assert len(dataset.topics) == 11
+    line = summary(dataset)
+    assert re.fullmatch(
+        r"ok: 11 topics, \d+ entities, \d+ facts, \d+ sources, \d+ quiz questions", line
+    )
+    assert f"{len(dataset.facts)} facts" in line and f"{len(dataset.quiz)} quiz" in line
+
+
+def test_every_contract_fact_exists_with_its_topic(dataset):
+    assert len(CONTRACT_IDS) == 53
+    missing = sorted(set(CONTRACT_IDS) - set(dataset.facts))
+    assert not missing
+    wrong = {
+        i: dataset.facts[i].topic for i, t in CONTRACT_IDS.items() if dataset.facts[i].topic != t
+    }
+    assert not wrong
+
+
+def test_every_fact_is_sourced_answered_and_cued(dataset):
     for fact in dataset.facts.values():
-        assert fact.sources and fact.answer.en
-        assert all(s in dataset.sources for s in fact.sources)
+        assert fact.sources and all(s in dataset.sources for s in fact.sources), fact.id
+        assert fact.answer.en and fact.answer.zh, fact.id
+        assert fact.cues_en and fact.cues_zh, fact.id
         assert dataset.cite(fact)
+        for figure in fact.figures:  # a fact's numbers are about what the fact is about
+            assert figure.subject in fact.about, (fact.id, figure.subject)
+
+
+def test_entities_are_used_and_placed_in_their_topics(dataset):
+    used = {e for fact in dataset.facts.values() for e in fact.about}
+    assert set(dataset.entities) == used
+    for region in REGIONS:
+        assert dataset.entities[region].kind is EntityKind.PLACE
+        assert dataset.entities[region].topic == "regions"
+    for company in COMPANIES:
+        assert dataset.entities[company].kind is EntityKind.ORGANISATION
+        assert dataset.entities[company].topic == company
+    for person in ("xu_hefeng", "liu_jia", "chen_yimin", "daren_tang", "xiao_geng", "ding_li"):
+        assert dataset.entities[person].kind is EntityKind.PERSON
+    assert "绘王" in {dataset.entities["huion"].name.zh, *dataset.entities["huion"].aliases_zh}
+    assert "WIPO" in dataset.entities["wipo"].aliases_en
 
 
 def test_structured_figures_match_the_sources(dataset):
-    def figure(fact_id, subject):
-        return next(f for f in dataset.facts[fact_id].figures if f.subject == subject)
+    def figure(fact_id, subject, measure=None):
+        return next(
+            f
+            for f in dataset.facts[fact_id].figures
+            if f.subject == subject and (measure is None or f.measure == measure)
+        )
 
-    golds = {
-        r: figure(f"regions.{r}", r).value
-        for r in ("guangdong", "beijing", "shanghai", "jiangsu", "zhejiang")
-    }
+    golds = {r: figure(f"regions.{r}", r, "gold_awards").value for r in REGIONS}
     assert golds == {"guangdong": 11, "beijing": 9, "shanghai": 3, "jiangsu": 3, "zhejiang": 3}
+    assert figure("awards.gold_count", "awards_2025", "gold_awards").value == 40
     ranks = [
-        figure(
-            "clusters.shenzhen_hong_kong_guangzhou", "cluster_shenzhen_hong_kong_guangzhou"
-        ).value,
-        figure("clusters.beijing", "cluster_beijing").value,
-        figure("clusters.shanghai_suzhou", "cluster_shanghai_suzhou").value,
+        figure(f"clusters.{c}", f"cluster_{c}", "cluster_rank").value
+        for c in ("shenzhen_hong_kong_guangzhou", "beijing", "shanghai_suzhou")
     ]
     assert ranks == [1, 4, 6]
-    tencent = figure("tencent.applications", "tencent")
+    tencent = figure("tencent.applications", "tencent", "patent_applications")
     assert (tencent.value, tencent.qualifier) == (88000, Qualifier.MORE_THAN)
+    exports = figure("huion.output", "huion", "exports_yuan")
+    assert (exports.value, exports.qualifier) == (700_000_000, Qualifier.ABOUT)
 
 
 def test_numbers_in_answers_appear_in_the_facts_sheet(dataset):
@@ -54,152 +124,246 @@ def test_numbers_in_answers_appear_in_the_facts_sheet(dataset):
             assert number.replace(",", "").rstrip(".") in sheet, (fact.id, number)
 
 
+def test_loading_is_fast():
+    load_dataset(DEFAULT_DATA_DIR)
+    best = min(_timed(lambda: load_dataset(DEFAULT_DATA_DIR)) for _ in range(3))
+    assert best < 0.1, f"loading took {best * 1000:.0f} ms"
+
+
+def _timed(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+# -- broken copies ------------------------------------------------------------------------------
+
+QUESTION = {
+    "id": "q.huion.1",
+    "fact": "huion.founder",
+    "question": {"en": "Who founded HUION?", "zh": "谁创办了绘王？"},
+    "options": {
+        "en": ["Xu Hefeng", "Liu Jia", "Chen Yimin"],
+        "zh": ["Xu Hefeng", "Liu Jia", "Chen Yimin"],
+    },
+    "correct": 0,
+    "explanation": {"en": "HUION's founder is Xu Hefeng.", "zh": "绘王的创始人是Xu Hefeng。"},
+}
+
+
 @pytest.fixture
 def data_copy(tmp_path):
     target = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA_DIR, target)
+    (target / "quiz.yaml").write_text(
+        yaml.safe_dump({"questions": [QUESTION]}, allow_unicode=True), encoding="utf-8"
+    )
     return target
+
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 def edit(data_dir: Path, name: str, change) -> None:
     path = data_dir / name
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     change(document)
-    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = yaml.dump(document, Dumper=_YAML_DUMPER, allow_unicode=True, sort_keys=False)
+    path.write_text(text, encoding="utf-8")
 
 
-def first_fact(doc):
-    return doc["facts"][0]
+def fact(doc, fact_id="awards.presenters"):
+    return next(f for f in doc["facts"] if f["id"] == fact_id)
 
 
+def entity(doc, entity_id="huion"):
+    return next(e for e in doc["entities"] if e["id"] == entity_id)
+
+
+def question(doc):
+    return doc["questions"][0]
+
+
+# (case, file, change, entry, field, words in the problem)
 BROKEN = [
-    (
-        "unknown key",
-        "facts.yaml",
-        lambda d: first_fact(d).update(colour="red"),
-        "colour",
-        "unknown field",
-    ),
-    ("missing key", "facts.yaml", lambda d: first_fact(d).pop("sources"), "sources", "missing"),
-    ("wrong type", "facts.yaml", lambda d: first_fact(d).update(about="cnipa"), "about", "list"),
-    (
-        "empty sources",
-        "facts.yaml",
-        lambda d: first_fact(d).update(sources=[]),
-        "sources",
-        "at least one",
-    ),
-    (
-        "dangling entity",
-        "facts.yaml",
-        lambda d: first_fact(d).update(about=["nobody"]),
-        "about",
-        "unknown entity",
-    ),
-    (
-        "dangling source",
-        "facts.yaml",
-        lambda d: first_fact(d).update(sources=["S9"]),
-        "sources",
-        "unknown source",
-    ),
-    (
-        "dangling topic",
-        "facts.yaml",
-        lambda d: first_fact(d).update(topic="weather"),
-        "topic",
-        "unknown topic",
-    ),
-    ("bad enum", "facts.yaml", lambda d: first_fact(d).update(kind="colour"), "kind", "not one of"),
-    (
-        "bool as number",
-        "facts.yaml",
-        lambda d: d["facts"][3].update(
-            figures=[{"subject": "awards_2025", "measure": "gold_awards", "value": True}]
-        ),
-        "figures[0].value",
-        "number",
-    ),
-    (
-        "duplicate id",
-        "facts.yaml",
-        lambda d: d["facts"].append(dict(first_fact(d))),
-        "id",
-        "duplicate",
-    ),
-    (
-        "bad date",
-        "sources.yaml",
-        lambda d: d["sources"][0].update(date="yesterday"),
-        "date",
-        "date",
-    ),
-    (
-        "non-string alias",
-        "entities.yaml",
-        lambda d: d["entities"][0].update(aliases={"en": [5]}),
-        "aliases.en",
-        "strings",
-    ),
-    (
-        "missing answer text",
-        "facts.yaml",
-        lambda d: first_fact(d).update(answer={"zh": "只有中文"}),
-        "answer",
-        "missing",
-    ),
-]
+    # facts.yaml
+    ("unknown key", "facts.yaml", lambda d: fact(d).update(colour="red"),
+     "awards.presenters", "colour", "unknown field (allowed: about, answer"),
+    ("missing key", "facts.yaml", lambda d: fact(d).pop("sources"),
+     "awards.presenters", "sources", "missing required field"),
+    ("wrong type", "facts.yaml", lambda d: fact(d).update(about="cnipa"),
+     "awards.presenters", "about", "expected a list of non-empty strings"),
+    ("empty string", "facts.yaml", lambda d: fact(d)["answer"].update(en="  "),
+     "awards.presenters", "answer.en", "non-empty string"),
+    ("answer without English", "facts.yaml", lambda d: fact(d).update(answer={"zh": "只有中文"}),
+     "awards.presenters", "answer.en", "missing required field"),
+    ("text with unknown language", "facts.yaml", lambda d: fact(d)["answer"].update(fr="non"),
+     "awards.presenters", "answer.fr", "unknown field"),
+    ("non-string cue", "facts.yaml", lambda d: fact(d)["cues"].update(en=["who", 3]),
+     "awards.presenters", "cues.en", "list of non-empty strings"),
+    ("no sources", "facts.yaml", lambda d: fact(d).update(sources=[]),
+     "awards.presenters", "sources", "at least one source"),
+    ("bad answer kind", "facts.yaml", lambda d: fact(d).update(kind="colour"),
+     "awards.presenters", "kind", "'colour' is not one of: number, person, organisation"),
+    ("bad qualifier", "facts.yaml",
+     lambda d: fact(d, "tencent.applications")["figures"][0].update(qualifier="roughly"),
+     "tencent.applications", "figures[0].qualifier", "not one of: exact, more_than, about, nearly"),
+    ("bool as a number", "facts.yaml",
+     lambda d: fact(d, "awards.gold_count")["figures"][0].update(value=True),
+     "awards.gold_count", "figures[0].value", "expected a number"),
+    ("figure key missing", "facts.yaml",
+     lambda d: fact(d, "awards.gold_count")["figures"][0].pop("measure"),
+     "awards.gold_count", "figures[0].measure", "missing required field"),
+    ("figure not a mapping", "facts.yaml",
+     lambda d: fact(d, "awards.gold_count").update(figures=[40]),
+     "awards.gold_count", "figures[0]", "expected a mapping"),
+    ("duplicate fact id", "facts.yaml", lambda d: d["facts"].append(dict(fact(d))),
+     "awards.presenters", "id", "duplicate fact id"),
+    ("fact id outside its topic", "facts.yaml", lambda d: fact(d).update(topic="history"),
+     "awards.presenters", "id", "starts with its topic"),
+    ("dangling topic", "facts.yaml",
+     lambda d: [f.update(topic="weather", id="weather.x") for f in d["facts"][:1]],
+     "weather.x", "topic", "unknown topic 'weather'"),
+    ("dangling entity", "facts.yaml", lambda d: fact(d).update(about=["cnipa", "nobody"]),
+     "awards.presenters", "about", "unknown entity 'nobody'"),
+    ("dangling source", "facts.yaml", lambda d: fact(d).update(sources=["S9"]),
+     "awards.presenters", "sources", "unknown source 'S9'"),
+    ("dangling figure subject", "facts.yaml",
+     lambda d: fact(d, "awards.gold_count")["figures"][0].update(subject="mars"),
+     "awards.gold_count", "figures[0].subject", "unknown entity 'mars'"),
+    # entities.yaml
+    ("non-string alias", "entities.yaml", lambda d: entity(d).update(aliases={"en": [5]}),
+     "huion", "aliases.en", "list of non-empty strings"),
+    ("aliases in an unknown language", "entities.yaml",
+     lambda d: entity(d).update(aliases={"de": ["Huion"]}),
+     "huion", "aliases", "'en' and/or 'zh'"),
+    ("bad entity kind", "entities.yaml", lambda d: entity(d).update(kind="company"),
+     "huion", "kind", "'company' is not one of: organisation, person, place"),
+    ("entity id not snake_case", "entities.yaml", lambda d: entity(d).update(id="Huion-Ltd"),
+     "Huion-Ltd", "id", "snake_case"),
+    ("duplicate entity id", "entities.yaml", lambda d: d["entities"].append(dict(entity(d))),
+     "huion", "id", "duplicate entity id"),
+    ("dangling entity topic", "entities.yaml", lambda d: entity(d).update(topic="tablets"),
+     "huion", "topic", "unknown topic 'tablets'"),
+    ("entry not a mapping", "entities.yaml", lambda d: d["entities"].insert(0, "huion"),
+     "#1", None, "expected a mapping, got str"),
+    # topics.yaml and sources.yaml
+    ("duplicate topic id", "topics.yaml", lambda d: d["topics"].append(dict(d["topics"][0])),
+     "awards", "id", "duplicate topic id"),
+    ("topic title not a mapping", "topics.yaml", lambda d: d["topics"][0].update(title="Awards"),
+     "awards", "title", "expected a mapping with 'en'"),
+    ("bad date", "sources.yaml", lambda d: d["sources"][0].update(date="yesterday"),
+     "S1", "date", "expected a date YYYY-MM-DD"),
+    ("impossible date", "sources.yaml", lambda d: d["sources"][0].update(date="2025-02-30"),
+     "S1", "date", "expected a date"),
+    ("number as a date", "sources.yaml", lambda d: d["sources"][0].update(date=2025),
+     "S1", "date", "expected a date"),
+    ("bad url", "sources.yaml", lambda d: d["sources"][0].update(url="en.people.cn/n3"),
+     "S1", "url", "http(s) URL"),
+    # quiz.yaml
+    ("one option", "quiz.yaml", lambda d: question(d)["options"].update(en=["Xu Hefeng"], zh=["x"]),
+     "q.huion.1", "options.en", "2 to 4 options, got 1"),
+    ("five options", "quiz.yaml", lambda d: question(d)["options"].update(en=list("abcde")),
+     "q.huion.1", "options.en", "2 to 4 options, got 5"),
+    ("languages disagree", "quiz.yaml", lambda d: question(d)["options"]["zh"].pop(),
+     "q.huion.1", "options.zh", "has 2 options, 'en' has 3"),
+    ("same option twice", "quiz.yaml",
+     lambda d: question(d)["options"].update(en=["Xu Hefeng", "Xu Hefeng", "Liu Jia"]),
+     "q.huion.1", "options.en", "two options are the same"),
+    ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=3),
+     "q.huion.1", "correct", "option index 0..2, got 3"),
+    ("correct as a bool", "quiz.yaml", lambda d: question(d).update(correct=False),
+     "q.huion.1", "correct", "option index"),
+    ("question too long", "quiz.yaml", lambda d: question(d)["question"].update(zh="问" * 256),
+     "q.huion.1", "question.zh", "256 characters, longer than 255"),
+    ("option too long", "quiz.yaml", lambda d: question(d)["options"]["en"].__setitem__(2, "x" * 101),
+     "q.huion.1", "options.en", "longer than 100"),
+    ("explanation too long", "quiz.yaml", lambda d: question(d)["explanation"].update(en="x" * 201),
+     "q.huion.1", "explanation.en", "longer than 200"),
+    ("explanation with 3 line feeds", "quiz.yaml",
+     lambda d: question(d)["explanation"].update(en="a\nb\nc\nd"),
+     "q.huion.1", "explanation.en", "more than 2 line feeds"),
+    ("dangling quiz fact", "quiz.yaml", lambda d: question(d).update(fact="huion.cats"),
+     "q.huion.1", "fact", "unknown fact 'huion.cats'"),
+    ("quiz id format", "quiz.yaml", lambda d: question(d).update(id="huion-1"),
+     "huion-1", "id", "'q.<topic>.<number>'"),
+    ("quiz id in another topic", "quiz.yaml", lambda d: question(d).update(id="q.awards.1"),
+     "q.awards.1", "id", "expected 'q.huion.<number>'"),
+    ("duplicate question id", "quiz.yaml", lambda d: d["questions"].append(dict(question(d))),
+     "q.huion.1", "id", "duplicate question id"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("case", "file", "change", "field", "problem"), BROKEN, ids=[b[0] for b in BROKEN]
+    ("case", "file", "change", "entry", "field", "problem"), BROKEN, ids=[b[0] for b in BROKEN]
 )
-def test_broken_file_names_file_entry_and_field(data_copy, case, file, change, field, problem):
+def test_broken_file_names_file_entry_and_field(
+    data_copy, case, file, change, entry, field, problem
+):
     edit(data_copy, file, change)
     with pytest.raises(DatasetError) as caught:
         load_dataset(data_copy)
     error = caught.value
-    assert error.file == file
-    assert error.entry is not None
-    assert field in (error.field or "")
-    assert problem in str(error)
+    assert (error.file, error.entry, error.field) == (file, entry, field)
+    assert problem in error.problem
+    message = str(error)
+    assert message.startswith(f"{file}, entry {entry!r}")
+    assert field is None or f"field {field!r}" in message
 
 
-def test_yaml_syntax_error_names_the_line(data_copy):
-    (data_copy / "topics.yaml").write_text(
-        "topics:\n  - id: a\n    title: [unclosed\n", encoding="utf-8"
-    )
-    with pytest.raises(DatasetError, match=r"topics.yaml: YAML syntax error at line \d+"):
+def write(data_dir: Path, name: str, text: str) -> None:
+    (data_dir / name).write_text(text, encoding="utf-8")
+
+
+def test_yaml_syntax_error_names_file_and_line(data_copy):
+    write(data_copy, "topics.yaml", "topics:\n  - id: a\n    title: x: y\n")
+    with pytest.raises(DatasetError, match=r"^topics\.yaml: YAML syntax error at line 3, column"):
         load_dataset(data_copy)
+
+
+def test_unreadable_value_names_entry_field_and_line(data_copy):
+    text = (DEFAULT_DATA_DIR / "sources.yaml").read_text(encoding="utf-8")
+    write(data_copy, "sources.yaml", text.replace("date: 2025-10-19", "date: 2025-02-30", 1))
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(data_copy)
+    assert (caught.value.entry, caught.value.field) == ("S1", "date")
+    assert re.search(r"cannot read '2025-02-30'.* at line \d+", caught.value.problem)
+
+
+def test_repeated_key_is_an_error_not_silently_dropped(data_copy):
+    text = (DEFAULT_DATA_DIR / "sources.yaml").read_text(encoding="utf-8")
+    write(
+        data_copy, "sources.yaml", text.replace("    author: Yuan Quan\n", "    title: Again\n", 1)
+    )
+    with pytest.raises(DatasetError) as caught:
+        load_dataset(data_copy)
+    assert (caught.value.file, caught.value.entry, caught.value.field) == (
+        "sources.yaml",
+        "S1",
+        "title",
+    )
+    assert re.search(r"duplicate key 'title' at line \d+", caught.value.problem)
 
 
 def test_missing_file_and_wrong_top_level_are_named(data_copy):
-    (data_copy / "sources.yaml").write_text("things: []\n", encoding="utf-8")
-    with pytest.raises(DatasetError, match=r"sources\.yaml: expected one top-level key 'sources'"):
+    for text in ("things: []\n", "- id: S1\n", "", "sources: []\nmore: []\n"):
+        write(data_copy, "sources.yaml", text)
+        with pytest.raises(
+            DatasetError, match=r"^sources\.yaml: expected one top-level key 'sources'"
+        ):
+            load_dataset(data_copy)
+    write(data_copy, "sources.yaml", "sources: {S1: Xinhua}\n")
+    with pytest.raises(DatasetError, match=r"^sources\.yaml, field 'sources': expected a list"):
         load_dataset(data_copy)
     (data_copy / "sources.yaml").unlink()
-    with pytest.raises(DatasetError, match=r"sources\.yaml: file not found"):
+    with pytest.raises(DatasetError, match=r"^sources\.yaml: file not found"):
         load_dataset(data_copy)
+    with pytest.raises(DatasetError, match="data directory not found"):
+        load_dataset(data_copy / "nowhere")
 
 
-def test_quiz_question_limits_are_checked(data_copy):
-    question = {
-        "id": "q.test.1",
-        "fact": "huion.founder",
-        "question": {"en": "Who founded HUION?"},
-        "options": {"en": ["Xu Hefeng", "x" * 101]},
-        "correct": 0,
-        "explanation": {"en": "HUION's founder is Xu Hefeng."},
-    }
-    (data_copy / "quiz.yaml").write_text(
-        yaml.safe_dump({"questions": [question]}), encoding="utf-8"
-    )
-    with pytest.raises(DatasetError, match=r"q\.test\.1.*options\.en.*longer than 100"):
-        load_dataset(data_copy)
-    question["options"]["en"][1] = "Liu Jia"
-    question["correct"] = 2
-    (data_copy / "quiz.yaml").write_text(
-        yaml.safe_dump({"questions": [question]}), encoding="utf-8"
-    )
-    with pytest.raises(DatasetError, match="correct"):
-        load_dataset(data_copy)
+def test_quiz_file_is_optional_and_validated_when_present(data_copy):
+    assert [q.id for q in load_dataset(data_copy).quiz] == ["q.huion.1"]
+    (data_copy / "quiz.yaml").unlink()
+    assert load_dataset(data_copy).quiz == ()
