@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.knowledge.dataset import DatasetError, load_dataset, summary
+from bot.store import StoreError
 
 log = logging.getLogger("bot")
 
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetError as error:
         print(f"error: invalid dataset: {error}", file=sys.stderr)
         return 1
+    except StoreError as error:
+        print(f"error: database {settings.db_path}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -169,7 +173,7 @@ async def serve(settings: Settings) -> int:
         print(f"error: cannot reach the Telegram Bot API at {where}: {reason}", file=sys.stderr)
         return 1
     try:
-        await on_start(app)
+        await on_start(app)  # opens the database: a StoreError leaves through the finally
         await app.start()
         await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
         log.info("bot @%s is running; Ctrl+C or SIGTERM stops it", app.bot.username)

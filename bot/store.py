@@ -183,7 +183,11 @@ class Store:
         ):
             await db.execute(f"PRAGMA {pragma}")
         store = cls(db)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await db.close()  # its thread would otherwise keep the process alive
+            raise
         return store
 
     async def close(self) -> None:

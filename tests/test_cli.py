@@ -95,3 +95,15 @@ def test_console_reads_piped_lines_and_exits_cleanly(tmp_path):
     assert "2025 China Patent Awards" in result.stdout
     assert "Xu Hefeng" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_database_from_a_newer_bot_gives_one_line(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "future.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    result = run(stdin="/start\n", env={"AWARDS_BOT_DB": str(db)}, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "newer" in result.stderr and str(db) in result.stderr

@@ -71,7 +71,12 @@ class Sandbox:
             rate_limiter=self._rate_limiter,
         )
         await self.app.initialize()
-        await on_start(self.app)
+        try:
+            await on_start(self.app)
+        except BaseException:
+            await self.app.shutdown()
+            self.app = None
+            raise
         await self.app.start()
         await self.app.updater.start_polling(
             poll_interval=0,
