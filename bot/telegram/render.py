@@ -199,7 +199,7 @@ def topic_html(dataset: Dataset, topic_id: str, lang: Lang) -> str:
     topic = dataset.topics[topic_id]
     parts = [f"<b>{esc(topic.title.get(lang))}</b>", esc(topic.summary.get(lang)), ""]
     for fact in dataset.facts_of_topic(topic_id):
-        parts.append(f"• {esc(fact.answer.get(lang))} <i>({esc(dataset.cite(fact))})</i>")
+        parts.append(f"• {esc(fact.answer.get(lang))} <i>({esc(dataset.cite(fact, lang))})</i>")
     return fit(parts)
 
 

@@ -15,13 +15,22 @@ from bot.knowledge.dataset import (
     DEFAULT_DATA_DIR,
     DatasetError,
     EntityKind,
+    Lang,
     Qualifier,
     load_dataset,
     summary,
 )
 
-# The facts sheet lives in the steering repo's shared/ folder, beside this checkout.
-FACTS_SHEET = Path(__file__).resolve().parents[3] / "shared" / "sources" / "FACTS.md"
+# The facts sheet lives in the steering repo's shared/ folder, beside this checkout (or beside
+# the folder of worktrees that holds it).
+FACTS_SHEET = next(
+    (
+        found
+        for parent in Path(__file__).resolve().parents[2:5]
+        if (found := parent / "shared" / "sources" / "FACTS.md").exists()
+    ),
+    Path(__file__).resolve().parents[3] / "shared" / "sources" / "FACTS.md",
+)
 
 # Every fact id the team contract fixes, with its topic (notes/CONTRACT.md).
 CONTRACT_FACTS = {
@@ -72,9 +81,22 @@ def test_every_fact_is_sourced_answered_and_cued(dataset):
         assert fact.sources and all(s in dataset.sources for s in fact.sources), fact.id
         assert fact.answer.en and fact.answer.zh, fact.id
         assert fact.cues_en and fact.cues_zh, fact.id
-        assert dataset.cite(fact)
+        assert dataset.cite(fact) and dataset.cite(fact, Lang.ZH)
         for figure in fact.figures:  # a fact's numbers are about what the fact is about
             assert figure.subject in fact.about, (fact.id, figure.subject)
+
+
+def test_citations_are_given_in_english_and_chinese(dataset):
+    s1 = dataset.sources["S1"]
+    assert (s1.cite.en, s1.cite.zh) == ("Xinhua, 19 Oct 2025", "新华社，2025年10月19日")
+    assert all(source.cite.zh for source in dataset.sources.values())
+    two = next(f for f in dataset.facts.values() if f.sources[:2] == ("S1", "S2"))
+    assert dataset.cite(two) == "Xinhua, 19 Oct 2025; Xinhua, 16 Oct 2025"
+    assert dataset.cite(two, Lang.ZH) == "新华社，2025年10月19日；新华社，2025年10月16日"
+    assert (
+        dataset.cite_sources(["S1", "S3", "S1"], "zh")
+        == "新华社，2025年10月19日；中国日报，2025年10月15日"
+    )
 
 
 def test_entities_are_used_and_placed_in_their_topics(dataset):
@@ -259,6 +281,12 @@ BROKEN = [
      "S1", "date", "expected a date"),
     ("number as a date", "sources.yaml", lambda d: d["sources"][0].update(date=2025),
      "S1", "date", "expected a date"),
+    ("citation without Chinese", "sources.yaml",
+     lambda d: d["sources"][0].update(cite={"en": "Xinhua, 19 Oct 2025"}),
+     "S1", "cite.zh", "shown in both languages"),
+    ("citation as a plain string", "sources.yaml",
+     lambda d: d["sources"][0].update(cite="Xinhua, 19 Oct 2025"),
+     "S1", "cite", "expected a mapping with 'en'"),
     ("bad url", "sources.yaml", lambda d: d["sources"][0].update(url="en.people.cn/n3"),
      "S1", "url", "http(s) URL"),
     # quiz.yaml
