@@ -8,7 +8,7 @@ the way Telegram does (`{"ok": false, "error_code": ..., "description": ...}`).
 
 Users act through plain methods (`send_message`, `tap`, `vote`, ...) that create the Update
 Telegram would send and queue it for `getUpdates`. Inspection: `messages`, `bot_messages`,
-`callback_answer`, `polls`, `calls`, `my_commands`; `subscribe()` streams what the bot does.
+`callback_answer`, `polls`, `calls`, `errors`, `my_commands`; `subscribe()` streams what the bot does.
 """
 
 from __future__ import annotations
@@ -209,6 +209,7 @@ class BotApiEmulator:
         self._poll_meta: dict[str, dict] = {}
         self._closing: list[tuple[float, str]] = []  # (close time, poll id), a heap
         self.calls: list[tuple[str, dict]] = []
+        self.errors: list[tuple[str, int, str]] = []  # (method, error code, description) answered
         self._allowed: set[str] | None = None  # allowed_updates of the last getUpdates
         self.my_commands: dict[tuple[str, str | None], list[dict]] = {}
         self._failures: dict[str, deque] = defaultdict(deque)
@@ -441,6 +442,7 @@ class BotApiEmulator:
             }
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
+            self.errors.append((method, error.code, error.description))
             return error.code, json.dumps(body).encode()
 
     def _api_getMe(self, params: dict) -> dict:
@@ -579,9 +581,16 @@ class BotApiEmulator:
 
     def _api_sendPoll(self, params: dict) -> dict:
         chat_id = self._chat_for_sending(params)
-        question = str(params.get("question") or "")
+        # Like Telegram: the question and each option are parsed with their own parse mode
+        # (python-telegram-bot fills both in from Defaults), and limits apply to the parsed text.
+        question, _ = self._formatted(
+            params.get("question"), params.get("question_parse_mode"), allow_empty=True
+        )
         options = [
-            o["text"] if isinstance(o, dict) else str(o) for o in params.get("options") or []
+            self._formatted(o.get("text"), o.get("text_parse_mode"), allow_empty=True)[0]
+            if isinstance(o, dict)
+            else str(o)
+            for o in params.get("options") or []
         ]
         if not PollLimit.MIN_QUESTION_LENGTH <= len(question) <= PollLimit.MAX_QUESTION_LENGTH:
             raise ApiError(400, "Bad Request: poll question length must be 1-300")
