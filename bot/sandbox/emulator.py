@@ -8,7 +8,7 @@ the way Telegram does (`{"ok": false, "error_code": ..., "description": ...}`).
 
 Users act through plain methods (`send_message`, `tap`, `vote`, ...) that create the Update
 Telegram would send and queue it for `getUpdates`. Inspection: `messages`, `bot_messages`,
-`callback_answer`, `polls`, `calls`, `my_commands`; `subscribe()` streams what the bot does.
+`callback_answer`, `polls`, `calls`, `errors`, `my_commands`; `subscribe()` streams what the bot does.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import contextlib
 import heapq
 import itertools
 import json
+import math
 import re
 import time
 from collections import defaultdict, deque
@@ -53,6 +54,11 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+# Flood limits (PLATFORM.md; the same model as ../shared/tgsim): per chat a burst of 3, then one a
+# second; per group 20 a minute; 30 a second over all chats.
+CHAT_BURST, CHAT_RATE = 3.0, 1.0
+GROUP_WINDOW, GROUP_MAX = 60.0, 20
+OVERALL_MAX = 30
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
@@ -179,7 +185,7 @@ class EmulatorRequest(BaseRequest):
 class BotApiEmulator:
     def __init__(self, *, bot_id: int = 7000000001, bot_username: str = "PatentAwardsBot",
                  bot_first_name: str = "Patent Awards Bot", clock: Callable[[], float] = time.time,
-                 enforce_flood_limits: bool = False):  # fmt: skip
+                 enforce_flood_limits: bool = True):  # fmt: skip
         self.clock = clock
         self.bot_username = bot_username
         self.token = f"{bot_id}:AAH" + "x" * 32
@@ -203,12 +209,15 @@ class BotApiEmulator:
         self._poll_meta: dict[str, dict] = {}
         self._closing: list[tuple[float, str]] = []  # (close time, poll id), a heap
         self.calls: list[tuple[str, dict]] = []
+        self.errors: list[tuple[str, int, str]] = []  # (method, error code, description) answered
         self._allowed: set[str] | None = None  # allowed_updates of the last getUpdates
         self.my_commands: dict[tuple[str, str | None], list[dict]] = {}
         self._failures: dict[str, deque] = defaultdict(deque)
         self._subscribers: list[asyncio.Queue] = []
         self._sent_times: dict[int, deque] = defaultdict(deque)
         self._sent_all: deque = deque()
+        self._flood_buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when)
+        self.too_many_requests = 0  # 429s answered for flood limits (the bot's pacing failed)
         self._ids = itertools.count(1)
         self._user_ids = itertools.count(100001)
         self._group_ids = itertools.count(1001)
@@ -433,6 +442,7 @@ class BotApiEmulator:
             }
             if error.retry_after is not None:
                 body["parameters"] = {"retry_after": error.retry_after}
+            self.errors.append((method, error.code, error.description))
             return error.code, json.dumps(body).encode()
 
     def _api_getMe(self, params: dict) -> dict:
@@ -571,9 +581,16 @@ class BotApiEmulator:
 
     def _api_sendPoll(self, params: dict) -> dict:
         chat_id = self._chat_for_sending(params)
-        question = str(params.get("question") or "")
+        # Like Telegram: the question and each option are parsed with their own parse mode
+        # (python-telegram-bot fills both in from Defaults), and limits apply to the parsed text.
+        question, _ = self._formatted(
+            params.get("question"), params.get("question_parse_mode"), allow_empty=True
+        )
         options = [
-            o["text"] if isinstance(o, dict) else str(o) for o in params.get("options") or []
+            self._formatted(o.get("text"), o.get("text_parse_mode"), allow_empty=True)[0]
+            if isinstance(o, dict)
+            else str(o)
+            for o in params.get("options") or []
         ]
         if not PollLimit.MIN_QUESTION_LENGTH <= len(question) <= PollLimit.MAX_QUESTION_LENGTH:
             raise ApiError(400, "Bad Request: poll question length must be 1-300")
@@ -778,23 +795,34 @@ class BotApiEmulator:
         return chat_id
 
     def _check_flood(self, chat: dict) -> None:
+        """Telegram's flood limits, as tgsim models them: per chat a bucket of 3 messages that
+        refills at one a second; per group 20 in any 60 s; 30 a second in all. Over -> 429."""
         now = self.clock()
-        sent, everything = self._sent_times[chat["id"]], self._sent_all
-        window, limit = (60.0, 20) if chat["type"] != "private" else (3.0, 3)
-        while sent and sent[0] <= now - window:
-            sent.popleft()
+        chat_id = chat["id"]
+        tokens, last = self._flood_buckets.get(chat_id, (CHAT_BURST, now))
+        tokens = min(CHAT_BURST, tokens + (now - last) * CHAT_RATE)
+        if tokens < 1:
+            self._too_many((1 - tokens) / CHAT_RATE)
+        recent = self._sent_times[chat_id]
+        if chat["type"] != "private":
+            while recent and recent[0] <= now - GROUP_WINDOW:
+                recent.popleft()
+            if len(recent) >= GROUP_MAX:
+                self._too_many(recent[0] + GROUP_WINDOW - now)
+        everything = self._sent_all
         while everything and everything[0] <= now - 1.0:
             everything.popleft()
-        if len(sent) >= limit:
-            raise ApiError(
-                429,
-                _default_description(429, 1 + int(sent[0] + window - now)),
-                1 + int(sent[0] + window - now),
-            )
-        if len(everything) >= 30:
-            raise ApiError(429, _default_description(429, 1), 1)
-        sent.append(now)
+        if len(everything) >= OVERALL_MAX:
+            self._too_many(everything[0] + 1.0 - now)
+        self._flood_buckets[chat_id] = (tokens - 1, now)
+        if chat["type"] != "private":
+            recent.append(now)
         everything.append(now)
+
+    def _too_many(self, wait: float) -> None:
+        retry_after = max(1, math.ceil(wait))
+        self.too_many_requests += 1
+        raise ApiError(429, _default_description(429, retry_after), retry_after)
 
     def _formatted(
         self, text: object, parse_mode: object, allow_empty: bool = False

@@ -43,6 +43,7 @@ from bot.telegram.services import SERVICES_KEY, Services, services
 
 log = logging.getLogger(__name__)
 
+EARLY_VOTES = "early_votes"  # bot_data key: poll id -> votes that came before sendPoll's answer
 RESUME_GRACE = 3.0  # after a restart, pending answers are handled before overdue questions close
 ANONYMOUS_ADMIN_ID = 1087968824
 
@@ -181,12 +182,20 @@ async def ask(app: Application, round_id: int, idx: int) -> None:
         return
     state, lang, q = stored.state, stored.lang, asked.question
     header = render.STRINGS["question"][lang].format(n=idx + 1, total=state.total)
+    if state.is_private and idx > 0 and stored.mode is AnswerMode.POLL:
+        # The poll showed the answer; the verdict rides on the next question (one message a
+        # second per chat: no separate reveal).
+        previous = await store.answers(round_id, idx - 1)
+        if previous:
+            _, _, correct, points = previous[0]
+            verdict = "toast_right" if correct else "toast_wrong"
+            header = f"{render.STRINGS[verdict][lang].format(points=points)} · {header}"
     try:
         if stored.mode is AnswerMode.POLL:
             sent = await app.bot.send_poll(
                 state.chat_id,
-                question=clip(f"{header} · {q.text}", PollLimit.MAX_QUESTION_LENGTH),
-                options=[clip(o, PollLimit.MAX_OPTION_LENGTH) for o in q.options],
+                question=esc(clip(f"{header} · {q.text}", PollLimit.MAX_QUESTION_LENGTH)),
+                options=[esc(clip(o, PollLimit.MAX_OPTION_LENGTH)) for o in q.options],
                 type=Poll.QUIZ,
                 correct_option_ids=[q.correct],
                 is_anonymous=False,
@@ -215,6 +224,18 @@ async def ask(app: Application, round_id: int, idx: int) -> None:
         round_id, idx, deadline=deadline, poll_id=poll_id, message_id=sent.message_id
     )
     schedule_close(app, round_id, idx, deadline)
+    for user_id, option, name in app.bot_data.get(EARLY_VOTES, {}).pop(poll_id, []):
+        stored = await store.load_round(round_id)
+        await _judge_and_record(
+            app,
+            stored,
+            idx,
+            user_id,
+            option,
+            await store.question(round_id, idx),
+            poll=True,
+            name=name,
+        )
 
 
 def schedule_close(app: Application, round_id: int, idx: int, deadline: float) -> None:
@@ -232,11 +253,12 @@ def schedule_close(app: Application, round_id: int, idx: int, deadline: float) -
 
 async def _close_job(context: CallbackContext) -> None:
     data = context.job.data
-    await close_and_continue(context.application, data["round_id"], data["idx"])
+    await close_and_continue(context.application, data["round_id"], data["idx"], early=False)
 
 
-async def close_and_continue(app: Application, round_id: int, idx: int) -> None:
-    """Close question `idx` (once, however many callers race), reveal it, then go on."""
+async def close_and_continue(app: Application, round_id: int, idx: int, *, early: bool) -> None:
+    """Close question `idx` (once, however many callers race), reveal it, then go on. `early`:
+    before its time (Telegram closes a poll itself when its open_period ends)."""
     svc, store = _svc(app), _store(app)
     stored = await store.load_round(round_id)
     if (
@@ -249,7 +271,7 @@ async def close_and_continue(app: Application, round_id: int, idx: int) -> None:
         return
     for job in app.job_queue.get_jobs_by_name(f"quiz:{round_id}:{idx}"):
         job.schedule_removal()
-    await _retire_question(app, stored, idx)
+    await _retire_question(app, stored, idx, early=early)
     await _reveal(app, stored, idx)
     await continue_round(app, round_id, idx)
 
@@ -268,13 +290,17 @@ async def continue_round(app: Application, round_id: int, idx: int) -> None:
     await ask(app, round_id, following.index)
 
 
-async def _retire_question(app: Application, stored: StoredRound, idx: int) -> None:
-    """Stop the poll or take the buttons away, so nobody answers a closed question."""
+async def _retire_question(app: Application, stored: StoredRound, idx: int, *, early: bool) -> None:
+    """Stop the poll (only when closing it early) or take the buttons away."""
     asked = await _store(app).question(stored.state.round_id, idx)
     if asked is None or asked.message_id is None:
         return
+    if stored.mode is AnswerMode.BUTTONS:
+        return  # the reveal replaces the question's buttons (_reveal)
     try:
         if stored.mode is AnswerMode.POLL:
+            if not early:
+                return  # Telegram closed it at the end of its open_period
             await app.bot.stop_poll(stored.state.chat_id, asked.message_id)
         else:
             await app.bot.edit_message_reply_markup(
@@ -286,6 +312,8 @@ async def _retire_question(app: Application, stored: StoredRound, idx: int) -> N
 
 async def _reveal(app: Application, stored: StoredRound, idx: int) -> None:
     store, lang = _store(app), stored.lang
+    if stored.state.is_private and stored.mode is AnswerMode.POLL:
+        return  # the closed poll shows the answer; the verdict goes with the next message
     asked = await store.question(stored.state.round_id, idx)
     answers = await store.answers(stored.state.round_id, idx)
     q = asked.question
@@ -308,6 +336,15 @@ async def _reveal(app: Application, stored: StoredRound, idx: int) -> None:
         parts.append(render.STRINGS["right_players"][lang].format(names=", ".join(right)))
     else:
         parts.append(render.STRINGS["nobody_right"][lang])
+    if stored.mode is AnswerMode.BUTTONS and asked.message_id is not None:
+        header = render.STRINGS["question"][lang].format(n=idx + 1, total=stored.state.total)
+        text = fit([f"<b>{esc(header)}</b>", esc(q.text), *parts])
+        try:
+            await app.bot.edit_message_text(text, stored.state.chat_id, asked.message_id)
+        except BadRequest as error:
+            if "not modified" not in str(error):
+                raise
+        return
     await _send(app, stored.state.chat_id, fit(parts))
 
 
@@ -366,7 +403,13 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     store = _store(app)
     asked = await store.question_by_poll(answer.poll_id)
     if asked is None:
-        return  # a poll of an older bot, or of a round that no longer exists
+        # sendPoll's answer may not have reached us yet: keep the vote until it does (a poll of
+        # an older bot or of a finished round never gets known; its votes age out).
+        early = context.application.bot_data.setdefault(EARLY_VOTES, {})
+        early.setdefault(answer.poll_id, []).append(
+            (answer.user.id, answer.option_ids[0], display_name(answer.user))
+        )
+        return
     stored = await store.load_round(asked.round_id)
     if stored is None:
         return
@@ -443,7 +486,7 @@ async def _judge_and_record(
             text = texts[verdict]
         await toast.answer(clip(text, render.MAX_TOAST))
     if verdict is Verdict.ACCEPTED and stored.state.closes_after_answer():
-        await close_and_continue(app, stored.state.round_id, idx)
+        await close_and_continue(app, stored.state.round_id, idx, early=True)
     return verdict, judgement.points
 
 
@@ -490,7 +533,7 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if await store.close_question(stored.state.round_id, idx, services(context).clock()):
         for job in app.job_queue.get_jobs_by_name(f"quiz:{stored.state.round_id}:{idx}"):
             job.schedule_removal()
-        await _retire_question(app, stored, idx)
+        await _retire_question(app, stored, idx, early=True)
     await finish(app, stored, RoundStatus.STOPPED)
 
 
