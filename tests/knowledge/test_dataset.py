@@ -308,11 +308,11 @@ QUESTION = {
     "fact": "huion.founder",
     "question": {"en": "Who founded HUION?", "zh": "谁创办了绘王？"},
     "options": {
-        "en": ["Xu Hefeng", "Liu Jia", "Chen Yimin"],
-        "zh": ["Xu Hefeng", "Liu Jia", "Chen Yimin"],
+        "en": ["Xu Hefeng", "Liu Jia", "Chen Yimin", "Ding Li"],
+        "zh": ["Xu Hefeng", "Liu Jia", "Chen Yimin", "Ding Li"],
     },
     "correct": 0,
-    "explanation": {"en": "HUION's founder is Xu Hefeng.", "zh": "绘王的创始人是Xu Hefeng。"},
+    "explanation": {"en": "HUION's founder is Xu Hefeng.", "zh": "绘王的创始人是 Xu Hefeng。"},
 }
 
 
@@ -348,6 +348,24 @@ def entity(doc, entity_id="huion"):
 
 def question(doc):
     return doc["questions"][0]
+
+
+def options(en=None, zh=None, correct=None):
+    """A change to the question's options (and which one is right)."""
+
+    def change(doc):
+        q = question(doc)
+        q["options"].update({k: v for k, v in (("en", en), ("zh", zh)) if v is not None})
+        if correct is not None:
+            q["correct"] = correct
+
+    return change
+
+
+# Four options for a figure question: the right one is index 1.
+RND_EN = ["More than 37.9 billion yuan", "More than 379 billion yuan", "About 1 trillion yuan",
+          "About 53.5 million yuan"]  # fmt: skip
+RND_ZH = ["约379亿元", "超过3790亿元", "约1万亿元", "约5350万元"]
 
 
 # (case, file, change, entry, field, words in the problem)
@@ -433,17 +451,49 @@ BROKEN = [
     ("bad url", "sources.yaml", lambda d: d["sources"][0].update(url="en.people.cn/n3"),
      "S1", "url", "http(s) URL"),
     # quiz.yaml
-    ("one option", "quiz.yaml", lambda d: question(d)["options"].update(en=["Xu Hefeng"], zh=["x"]),
-     "q.huion.1", "options.en", "2 to 4 options, got 1"),
-    ("five options", "quiz.yaml", lambda d: question(d)["options"].update(en=list("abcde")),
-     "q.huion.1", "options.en", "2 to 4 options, got 5"),
+    ("one option", "quiz.yaml", options(["Xu Hefeng"], ["x"]),
+     "q.huion.1", "options.en", "exactly 4 options, got 1"),
+    ("three options", "quiz.yaml", options(["Xu Hefeng", "Liu Jia", "Ding Li"], ["a", "b", "c"]),
+     "q.huion.1", "options.en", "exactly 4 options, got 3"),
+    ("five options", "quiz.yaml", options(list("abcde")),
+     "q.huion.1", "options.en", "exactly 4 options, got 5"),
     ("languages disagree", "quiz.yaml", lambda d: question(d)["options"]["zh"].pop(),
-     "q.huion.1", "options.zh", "has 2 options, 'en' has 3"),
-    ("same option twice", "quiz.yaml",
-     lambda d: question(d)["options"].update(en=["Xu Hefeng", "Xu Hefeng", "Liu Jia"]),
+     "q.huion.1", "options.zh", "has 3 options, 'en' has 4"),
+    ("same option twice", "quiz.yaml", options(["Xu Hefeng", "Xu Hefeng", "Liu Jia", "Ding Li"]),
      "q.huion.1", "options.en", "two options are the same"),
-    ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=3),
-     "q.huion.1", "correct", "option index 0..2, got 3"),
+    ("same option but for case, space and punctuation", "quiz.yaml",
+     options(["Xu Hefeng", "Liu Jia", "xu  hefeng.", "Ding Li"]),
+     "q.huion.1", "options.en", "two options are the same (ignoring case, spaces and punctuation)"),
+    ("same Chinese option but for full-width letters", "quiz.yaml",
+     options(zh=["Xu Hefeng", "Liu Jia", "Chen Yimin", "Ｘｕ　Ｈｅｆｅｎｇ"]),
+     "q.huion.1", "options.zh", "two options are the same"),
+    ("same number but for its thousands comma", "quiz.yaml",
+     options(["1,700", "1700", "170", "17,000"], correct=0),
+     "q.huion.1", "options.en", "two options are the same"),
+    ("more than beside a larger more than", "quiz.yaml", options(RND_EN, RND_ZH, correct=1),
+     "q.huion.1", "options.en",
+     "'More than 37.9 billion yuan' is true as well: the correct 'More than 379 billion yuan'"),
+    ("over beside a larger over", "quiz.yaml",
+     options(["Over 170", "Over 1,700", "Over 17,000", "About 88,000"], correct=1),
+     "q.huion.1", "options.en", "'Over 170' is true as well"),
+    ("at least beside an exact number", "quiz.yaml",
+     options(["30", "At least 30", "40", "50"], correct=0),
+     "q.huion.1", "options.en", "'At least 30' is true as well"),
+    ("more than below an about", "quiz.yaml",
+     options(["About 700 million yuan", "More than 100 million yuan", "About 7 billion yuan",
+              "About 70 million yuan"], correct=0),
+     "q.huion.1", "options.en", "'More than 100 million yuan' is true as well"),
+    ("超过 beside a larger 超过", "quiz.yaml",
+     options(zh=["超过1万个", "超过10万个", "超过100万个", "约1亿个"], correct=2),
+     "q.huion.1", "options.zh", "'超过1万个' is true as well: the correct '超过100万个'"),
+    ("逾 beside a larger 逾", "quiz.yaml",
+     options(zh=["逾170件", "逾1700件", "约1.7万件", "约8.8万件"], correct=1),
+     "q.huion.1", "options.zh", "'逾170件' is true as well"),
+    ("以上 beside a larger number", "quiz.yaml",
+     options(zh=["8.8万件以上", "约880件", "超过8.8万件", "约88万件"], correct=2),
+     "q.huion.1", "options.zh", "'8.8万件以上' is true as well"),
+    ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=4),
+     "q.huion.1", "correct", "option index 0..3, got 4"),
     ("correct as a bool", "quiz.yaml", lambda d: question(d).update(correct=False),
      "q.huion.1", "correct", "option index"),
     ("question too long", "quiz.yaml", lambda d: question(d)["question"].update(zh="问" * 256),
@@ -452,8 +502,14 @@ BROKEN = [
      "q.huion.1", "options.en", "longer than 100"),
     ("explanation too long", "quiz.yaml", lambda d: question(d)["explanation"].update(en="x" * 201),
      "q.huion.1", "explanation.en", "longer than 200"),
+    ("explanation cut off", "quiz.yaml",
+     lambda d: question(d)["explanation"].update(en="HUION's founder, Xu Hefeng, said that a niche…"),
+     "q.huion.1", "explanation.en", "not a whole sentence"),
+    ("explanation without a full stop", "quiz.yaml",
+     lambda d: question(d)["explanation"].update(zh="绘王的创始人是 Xu Hefeng"),
+     "q.huion.1", "explanation.zh", "not a whole sentence"),
     ("explanation with 3 line feeds", "quiz.yaml",
-     lambda d: question(d)["explanation"].update(en="a\nb\nc\nd"),
+     lambda d: question(d)["explanation"].update(en="a\nb\nc\nd."),
      "q.huion.1", "explanation.en", "more than 2 line feeds"),
     ("dangling quiz fact", "quiz.yaml", lambda d: question(d).update(fact="huion.cats"),
      "q.huion.1", "fact", "unknown fact 'huion.cats'"),
