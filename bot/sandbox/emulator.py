@@ -750,7 +750,7 @@ class BotApiEmulator:
         if full["type"] != "private":
             chat["permissions"] = self._permissions(full)
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types":
-                {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False}}  # fmt: skip
+                {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False, "gifts_from_channels": False}}  # fmt: skip
 
     def _api_getChatMember(self, params: dict) -> dict:
         chat_id = self._chat(params.get("chat_id"))["id"]
