@@ -1,7 +1,8 @@
 """The awards dataset: typed records loaded from data/*.yaml, validated on load.
 
 Files (all UTF-8 YAML, one top-level key each):
-  sources.yaml   sources:  [{id, title, publisher, date, url?, author?, cite: {en, zh}}]
+  sources.yaml   sources:  [{id, title, title_is_description?, publisher, date?, url?, author?,
+                             cite: {en, zh}}]
   topics.yaml    topics:   [{id, title: {en, zh?}, summary: {en, zh?}}]
   entities.yaml  entities: [{id, kind, name: {en, zh?}, aliases?: {en?: [..], zh?: [..]}, topic?}]
   facts.yaml     facts:    [{id, topic, about: [entity ids], kind, answer: {en, zh?},
@@ -73,12 +74,13 @@ class Source:
     id: str
     title: str
     publisher: str
-    date: dt.date
+    date: dt.date | None  # None: the facts sheet gives no date
     cite: (
         Text  # short citation under answers: en "Xinhua, 19 Oct 2025", zh "新华社，2025年10月19日"
     )
     url: str | None = None
     author: str | None = None
+    title_is_description: bool = False  # the headline is unknown: the title describes the source
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,12 +398,17 @@ def _unique(file: str, items: list, kind: str) -> dict:
 
 
 def _source(entry: _Entry) -> Source:
-    entry.check_keys({"id", "title", "publisher", "date", "cite"}, {"url", "author"})
+    entry.check_keys(
+        {"id", "title", "publisher", "cite"}, {"date", "url", "author", "title_is_description"}
+    )
     source_id = entry.ident()
-    date = entry.raw["date"]
+    date = entry.raw.get("date")
+    described = entry.raw.get("title_is_description", False)
+    if not isinstance(described, bool):
+        raise entry.fail("title_is_description", f"expected true or false, got {described!r}")
     if isinstance(date, dt.datetime):
         date = date.date()
-    elif not isinstance(date, dt.date):
+    elif "date" in entry.raw and not isinstance(date, dt.date):
         try:
             date = dt.date.fromisoformat(date) if isinstance(date, str) else None
         except ValueError:
@@ -422,6 +429,7 @@ def _source(entry: _Entry) -> Source:
         cite=cite,
         url=url,
         author=entry.str("author", required=False),
+        title_is_description=described,
     )
 
 
