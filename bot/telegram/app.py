@@ -15,6 +15,7 @@ from telegram.ext import (
     Application,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -27,7 +28,7 @@ from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
-from bot.telegram import ask, play, render
+from bot.telegram import ask, play, presence, render
 from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
 from bot.telegram.services import SERVICES_KEY, Services
 
@@ -184,6 +185,7 @@ def add_handlers(app: Application) -> None:
             CallbackQueryHandler(ask.example_button, pattern=r"^ex:"),
             *play.callback_handlers(),
             CallbackQueryHandler(ask.stale_callback),
+            ChatMemberHandler(presence.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     app.add_error_handler(on_error)
@@ -201,6 +203,7 @@ async def on_start(app: Application) -> None:
             scope=BotCommandScopeDefault(),
             language_code=None if lang == Lang.EN else lang.value,
         )
+    await presence.describe_bot(app.bot)
     await play.on_startup(app)
 
 
