@@ -545,6 +545,11 @@ def _quiz_item(entry: _Entry) -> QuizItem:
             )
         if e.count("\n") > MAX_EXPLANATION_LINES:
             raise entry.fail(f"explanation.{lang}", f"more than {MAX_EXPLANATION_LINES} line feeds")
+        if dangling := fairness.dangling_reference(q):
+            raise entry.fail(
+                f"question.{lang}",
+                f"{dangling!r} refers to nothing: a poll shows the question alone; name it",
+            )
         if not fairness.is_whole_sentence(e):
             raise entry.fail(
                 f"explanation.{lang}",

@@ -4,7 +4,8 @@ validate` refuses an unfair one) and the quiz bank to the questions it generates
 
 - exactly OPTIONS options, no two the same once case, spaces and punctuation are ignored;
 - no wrong option that the right one makes true: "More than 37.9 billion yuan" beside the right
-  "More than 379 billion yuan", "超过1万个" beside "超过100万个";
+  "More than 379 billion yuan", "超过1万个" beside "超过100万个", "The top 20" beside "The top 10";
+- a question stands alone: no "these regions" that refers to nothing the poll shows;
 - an explanation is a whole sentence: it ends as a sentence ends, not cut off with "…".
 """
 
@@ -120,9 +121,11 @@ def claim(option: str) -> Claim | None:
 
 def implied_option(options: tuple[str, ...] | list[str], correct: int) -> int | None:
     """The index of a wrong option that the correct one makes true as well ("more than N/10"
-    beside "more than N"), or None. Only lower bounds can be implied this way: "more than",
-    "over", "at least", "超过", "逾", "以上"; a vague correct option ("about N") implies any lower
-    bound below N."""
+    beside "more than N"), or None. Lower bounds can be implied this way: "more than", "over",
+    "at least", "超过", "逾", "以上" (a vague correct option, "about N", implies any lower bound
+    below N); and rank bands: "the top 20" beside "the top 10" or "4th"."""
+    if (band := _implied_band(options, correct)) is not None:
+        return band
     right = claim(options[correct])
     if right is None:
         return None
@@ -137,6 +140,71 @@ def implied_option(options: tuple[str, ...] | list[str], correct: int) -> int | 
         ):
             return i
     return None
+
+
+_EN_TOP = re.compile(r"^(?:in\s+|within\s+)?(?:the\s+)?top\s+(\d+)$")
+_ZH_TOP = re.compile(r"^(?:进入|跻身|位列)?前([\d一二三四五六七八九十百]+)(?:名|位)?$")
+_EN_RANK = re.compile(r"^(?:no\.\s*|number\s+)?(\d+)(?:st|nd|rd|th)$|^no\.\s*(\d+)$")
+_ZH_RANK = re.compile(r"^第([\d一二三四五六七八九十百]+)(?:名|位)?$")
+_ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def _zh_int(text: str) -> int | None:
+    """ "10" / "十" / "二十" / "十一" / "一百" -> 10 / 10 / 20 / 11 / 100 (up to 999)."""
+    if text.isdigit():
+        return int(text)
+    total, digit = 0, None
+    for c in text:
+        if c in _ZH_DIGITS:
+            digit = _ZH_DIGITS[c]
+        elif c in "十百":
+            total += (1 if digit is None else digit) * (10 if c == "十" else 100)
+            digit = None
+        else:
+            return None
+    return total + (digit or 0)
+
+
+def _rank(option: str) -> tuple[str, int] | None:
+    """("top", N) for a band such as "The top 10" / "前十"; ("rank", N) for "4th" / "第四"."""
+    text = unicodedata.normalize("NFKC", option).strip().casefold().rstrip(".")
+    for pattern, kind in (
+        (_EN_TOP, "top"),
+        (_ZH_TOP, "top"),
+        (_EN_RANK, "rank"),
+        (_ZH_RANK, "rank"),
+    ):
+        if match := pattern.match(text):
+            number = _zh_int(next(g for g in match.groups() if g))
+            return (kind, number) if number else None
+    return None
+
+
+def _implied_band(options: tuple[str, ...] | list[str], correct: int) -> int | None:
+    right = _rank(options[correct])
+    if right is None:
+        return None
+    for i, option in enumerate(options):
+        wrong = _rank(option) if i != correct else None
+        if wrong and wrong[0] == "top" and right[1] <= wrong[1]:
+            return i
+    return None
+
+
+# -- questions -------------------------------------------------------------------------------
+
+# "these regions", "those firms", "这些地区": a poll shows the question alone, so a demonstrative
+# refers to nothing. "Which of these" refers to the options and is fine; so is "以下哪项".
+_EN_DANGLING = re.compile(
+    r"(?<!\bof )\b(?:these|those)\s+(?!(?:is|are|was|were|has|have|won|did)\b)\w+", re.I
+)
+_ZH_DANGLING = re.compile(r"(?:这些|那些|上述)\w{0,2}")
+
+
+def dangling_reference(question: str) -> str | None:
+    """The words of a question that point at something the question does not show, or None."""
+    match = _EN_DANGLING.search(question) or _ZH_DANGLING.search(question)
+    return match.group(0) if match else None
 
 
 # -- explanations ----------------------------------------------------------------------------

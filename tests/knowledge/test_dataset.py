@@ -206,6 +206,37 @@ def test_chen_yimins_pledge_is_not_pinned_on_geely(dataset):
 
 # The issue's list, and "the awards" (it reads as the bare word "award", so every award or prize
 # question was taken to be about the 2025 awards).
+def test_a_question_about_an_edition_names_it(dataset):
+    """The 23rd edition's caps are not every edition's: a question about a fact on an earlier
+    edition names that edition, in both languages (q.history.2 said "one edition")."""
+    editions = {e.id: e for e in dataset.entities.values() if e.id.startswith("edition_")}
+    asked = 0
+    for item in dataset.quiz:
+        named = [editions[e] for e in dataset.facts[item.fact].about if e in editions]
+        for edition in named:
+            asked += 1
+            en = (edition.name.en, *edition.aliases_en)
+            assert any(n.casefold() in item.question.en.casefold() for n in en), item.id
+            assert any(n in item.question.zh for n in (edition.name.zh, *edition.aliases_zh)), (
+                item.id
+            )
+    assert asked >= 5
+
+
+# Questions the issue found ambiguous, and what each must now say (English, Chinese).
+SAYS = {
+    "q.china_mobile.1": ("In 2025", "2025年"),  # its 2014 award was for 4G, an option
+    "q.awards.8": ("in the Xinhua report", "新华社的报道"),  # other appliance makers may have won
+    "q.wipo.5": ("Where did China rank", "排名在哪个区间"),  # bands, not "which band did it enter"
+}
+
+
+def test_ambiguous_questions_say_what_they_ask(dataset):
+    items = {item.id: item for item in dataset.quiz}
+    for item_id, (en, zh) in SAYS.items():
+        assert en in items[item_id].question.en and zh in items[item_id].question.zh, item_id
+
+
 REMOVED_ALIASES = ["Bay Area", "CUHK", "pen display", "pen-display", "移动", "WeChat", "微信",
                    "世界知识产权", "the awards"]  # fmt: skip
 
@@ -505,6 +536,20 @@ BROKEN = [
     ("以上 beside a larger number", "quiz.yaml",
      options(zh=["8.8万件以上", "约880件", "超过8.8万件", "约88万件"], correct=2),
      "q.huion.1", "options.zh", "'8.8万件以上' is true as well"),
+    ("top band beside a narrower one", "quiz.yaml",
+     options(["The top 10", "The top 20", "The top 30", "The top 50"], correct=0),
+     "q.huion.1", "options.en", "'The top 20' is true as well: the correct 'The top 10'"),
+    ("前N beside a narrower one", "quiz.yaml",
+     options(zh=["前二十", "前十", "第11至20名", "第21至30名"], correct=1),
+     "q.huion.1", "options.zh", "'前二十' is true as well"),
+    ("top band beside a rank", "quiz.yaml", options(["2nd", "4th", "Top 10", "6th"], correct=1),
+     "q.huion.1", "options.en", "'Top 10' is true as well"),
+    ("these regions", "quiz.yaml",
+     lambda d: question(d)["question"].update(en="According to WIPO, these regions lead in what?"),
+     "q.huion.1", "question.en", "'these regions' refers to nothing"),
+    ("这些地区", "quiz.yaml",
+     lambda d: question(d)["question"].update(zh="据世界知识产权组织称，这些地区是什么的热点？"),
+     "q.huion.1", "question.zh", "'这些地区' refers to nothing"),
     ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=4),
      "q.huion.1", "correct", "option index 0..3, got 4"),
     ("correct as a bool", "quiz.yaml", lambda d: question(d).update(correct=False),

@@ -3,7 +3,13 @@ makes true, and as a whole sentence. (The loader's refusals are in test_dataset.
 
 import pytest
 
-from bot.knowledge.fairness import implied_option, is_whole_sentence, option_key, same_options
+from bot.knowledge.fairness import (
+    dangling_reference,
+    implied_option,
+    is_whole_sentence,
+    option_key,
+    same_options,
+)
 
 
 @pytest.mark.parametrize(
@@ -21,7 +27,11 @@ from bot.knowledge.fairness import implied_option, is_whole_sentence, option_key
         (["Over 1 billion yuan", "Over 1 billion US dollars", "x", "y"], 0, None),  # other unit
         (["More than 1 million", "More than 1 billion", "x", "y"], 0, None),  # larger: false
         (["18%", "More than 10 percent", "36%", "53%"], 0, 1),  # % and percent are one unit
-        (["No. 4", "No. 1", "No. 6", "No. 9"], 0, None),  # no amounts: nothing implied
+        (["No. 4", "No. 1", "No. 6", "No. 9"], 0, None),  # ranks alone: nothing implied
+        (["The top 10", "The top 20", "The top 30", "The top 50"], 0, 1),  # the old q.wipo.5
+        (["The top 20", "The top 10", "x", "y"], 0, None),  # narrower than the right band
+        (["In the top 10", "From 11th to 20th", "From 21st to 30th", "From 31st to 50th"], 0, None),
+        (["第四", "前十名", "第二", "第六"], 0, 1),
     ],
 )  # fmt: skip
 def test_implied_options(options, correct, implied):
@@ -51,3 +61,18 @@ def test_same_options_ignore_case_space_punctuation_and_width_but_not_decimals()
 )
 def test_whole_sentences(text, whole):
     assert is_whole_sentence(text) is whole
+
+
+@pytest.mark.parametrize(
+    ("question", "dangling"),
+    [
+        ("According to WIPO, these regions are hotspots for what?", "these regions"),
+        ('Which of these was called "globally leading"?', None),  # the options
+        ("Which of these won Tencent a gold award?", None),
+        ("Who spoke on behalf of this year's winners?", None),
+        ("据世界知识产权组织称，这些地区是什么的热点？", "这些地区"),
+        ("以下哪项曾为腾讯赢得金奖？", None),
+    ],
+)
+def test_questions_stand_alone(question, dangling):
+    assert dangling_reference(question) == dangling
