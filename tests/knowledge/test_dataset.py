@@ -406,6 +406,11 @@ def options(en=None, zh=None, correct=None):
     return change
 
 
+def says(field_name, **texts):
+    """A change to the question's text field ("question" or "explanation") in some languages."""
+    return lambda doc: question(doc)[field_name].update(texts)
+
+
 # Four options for a figure question: the right one is index 1.
 RND_EN = ["More than 37.9 billion yuan", "More than 379 billion yuan", "About 1 trillion yuan",
           "About 53.5 million yuan"]  # fmt: skip
@@ -545,29 +550,29 @@ BROKEN = [
     ("top band beside a rank", "quiz.yaml", options(["2nd", "4th", "Top 10", "6th"], correct=1),
      "q.huion.1", "options.en", "'Top 10' is true as well"),
     ("these regions", "quiz.yaml",
-     lambda d: question(d)["question"].update(en="According to WIPO, these regions lead in what?"),
+     says("question", en="According to WIPO, these regions lead in what?"),
      "q.huion.1", "question.en", "'these regions' refers to nothing"),
     ("这些地区", "quiz.yaml",
-     lambda d: question(d)["question"].update(zh="据世界知识产权组织称，这些地区是什么的热点？"),
+     says("question", zh="据世界知识产权组织称，这些地区是什么的热点？"),
      "q.huion.1", "question.zh", "'这些地区' refers to nothing"),
     ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=4),
      "q.huion.1", "correct", "option index 0..3, got 4"),
     ("correct as a bool", "quiz.yaml", lambda d: question(d).update(correct=False),
      "q.huion.1", "correct", "option index"),
-    ("question too long", "quiz.yaml", lambda d: question(d)["question"].update(zh="问" * 256),
+    ("question too long", "quiz.yaml", says("question", zh="问" * 256),
      "q.huion.1", "question.zh", "256 characters, longer than 255"),
     ("option too long", "quiz.yaml", lambda d: question(d)["options"]["en"].__setitem__(2, "x" * 101),
      "q.huion.1", "options.en", "longer than 100"),
-    ("explanation too long", "quiz.yaml", lambda d: question(d)["explanation"].update(en="x" * 201),
+    ("explanation too long", "quiz.yaml", says("explanation", en="x" * 201),
      "q.huion.1", "explanation.en", "longer than 200"),
     ("explanation cut off", "quiz.yaml",
-     lambda d: question(d)["explanation"].update(en="HUION's founder, Xu Hefeng, said that a niche…"),
+     says("explanation", en="HUION's founder, Xu Hefeng, said that a niche…"),
      "q.huion.1", "explanation.en", "not a whole sentence"),
     ("explanation without a full stop", "quiz.yaml",
-     lambda d: question(d)["explanation"].update(zh="绘王的创始人是 Xu Hefeng"),
+     says("explanation", zh="绘王的创始人是 Xu Hefeng"),
      "q.huion.1", "explanation.zh", "not a whole sentence"),
     ("explanation with 3 line feeds", "quiz.yaml",
-     lambda d: question(d)["explanation"].update(en="a\nb\nc\nd."),
+     says("explanation", en="a\nb\nc\nd."),
      "q.huion.1", "explanation.en", "more than 2 line feeds"),
     ("dangling quiz fact", "quiz.yaml", lambda d: question(d).update(fact="huion.cats"),
      "q.huion.1", "fact", "unknown fact 'huion.cats'"),
