@@ -228,8 +228,9 @@ class QuestionBank:
     ) -> list[QuizQuestion]:
         """Up to `count` different questions: unseen ones first (in random order), then those
         the chat saw longest ago (ties in random order). `seen` maps question key -> when the
-        chat last saw it (Store.seen), or is a plain set of keys (all equally old). Fewer than
-        `count` when the pool is smaller."""
+        chat last saw it (Store.seen), or is a plain set of keys (all equally old). Fair: never
+        two questions about the same fact, nor one whose explanation states another's answer.
+        Fewer than `count` when the pool is smaller."""
         if seen is None:
             seen = {}
         elif not isinstance(seen, Mapping):
@@ -240,7 +241,13 @@ class QuestionBank:
         rng.shuffle(fresh)
         rng.shuffle(old)
         old.sort(key=lambda q: seen[q.key])  # stable: equally old ones stay shuffled
-        return (fresh + old)[: max(count, 0)]
+        chosen: list[QuizQuestion] = []
+        for q in fresh + old:
+            if len(chosen) >= count:
+                break
+            if all(q.fact_id != c.fact_id and not gives_away(q, c) for c in chosen):
+                chosen.append(q)
+        return chosen
 
     def find_topic(self, text: str) -> str | None:
         """The topic a user named: its id, its title, or the name or alias of an entity it is
@@ -261,6 +268,23 @@ class QuestionBank:
 
 
 _COMMAND = re.compile(r"^/quiz(@\w+)?(\s+|$)", re.IGNORECASE)
+
+
+def gives_away(a: QuizQuestion, b: QuizQuestion) -> bool:
+    """One question's explanation states the other's answer ("Beijing won 9, second only to
+    Guangdong's 11" answers "Which region won the most?"): they cannot share a round."""
+    return _states(a.explanation, b.options[b.correct]) or _states(
+        b.explanation, a.options[a.correct]
+    )
+
+
+def _states(text: str, answer: str) -> bool:
+    """`answer` appears in `text` as a whole word or number ("9" is not in "1989" or "9.5")."""
+    answer = answer.strip().casefold()
+    if not answer:
+        return False
+    pattern = r"(?<![\w.,])" + re.escape(answer) + r"(?![\w]|[.,]\d)"
+    return re.search(pattern, text.casefold()) is not None
 
 
 def _nearby(value: float, values: list[float], qualifier: Qualifier) -> list[float]:
