@@ -310,7 +310,7 @@ def topic_html(dataset: Dataset, topic_id: str, lang: Lang) -> str:
     topic = dataset.topics[topic_id]
     parts = [f"<b>{esc(topic.title.get(lang))}</b>", esc(topic.summary.get(lang)), ""]
     for fact in dataset.facts_of_topic(topic_id):
-        parts.append(f"• {esc(fact.answer.get(lang))} <i>({esc(dataset.cite(fact))})</i>")
+        parts.append(f"• {esc(fact.answer.get(lang))} <i>({esc(dataset.cite(fact, lang))})</i>")
     return fit(parts)
 
 
@@ -622,3 +622,55 @@ def reset_keyboard(lang: Lang) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+# -- the bot's profile and its welcome in a new group ---------------------------------------------
+
+PRESENCE_STRINGS: dict[str, dict[Lang, str]] = {
+    # Plain text (profile texts have no parse mode): at most 512 and 120 characters.
+    "bot_description": {
+        Lang.EN: (
+            "I answer questions about the 2025 China Patent Awards: 40 gold awards presented by "
+            "CNIPA and WIPO at the 14th China International Patent Fair in Dalian, October 2025. "
+            "Every answer comes from a sourced report and names it. Ask in English or Chinese, "
+            "or play a quiz round here or in your group with /quiz."
+        ),
+        Lang.ZH: (
+            "我回答有关2025年中国专利奖的问题：2025年10月，国家知识产权局和世界知识产权组织在大连"
+            "第十四届中国国际专利技术与产品交易会上颁发了40项金奖。每个答案都出自有来源的报道并注明"
+            "出处。可以用中文或英文提问，也可以用 /quiz 在这里或群里玩问答游戏。"
+        ),
+    },
+    "bot_short_description": {
+        Lang.EN: "Questions and quizzes on the 2025 China Patent Awards, answered from sourced reports.",
+        Lang.ZH: "2025年中国专利奖问答与知识竞赛，答案均注明来源。",
+    },
+    "welcome_group": {
+        Lang.EN: (
+            "👋 Hello! I know the <b>2025 China Patent Awards</b> and run quiz rounds.\n"
+            "• Ask: <code>/ask who founded HUION?</code>, mention me, or reply to my messages.\n"
+            "• Play: /quiz starts a round of 5 questions; <code>/quiz 10 huion</code> picks the "
+            "length and a topic. /top shows the leaderboard."
+        ),
+        Lang.ZH: (
+            "👋 大家好！我了解<b>2025年中国专利奖</b>，还能组织问答游戏。\n"
+            "• 提问：<code>/ask 绘王的创始人是谁？</code>，或@我，或回复我的消息。\n"
+            "• 游戏：/quiz 开始一轮（5题）；<code>/quiz 10 绘王</code> 指定题数和主题。/top 查看排行榜。"
+        ),
+    },
+    "welcome_polls": {
+        Lang.EN: "Questions come as quiz polls; admins can switch to buttons in /settings.",
+        Lang.ZH: "题目以测验投票的形式发出；管理员可在 /settings 中改为按钮。",
+    },
+    "welcome_no_polls": {
+        Lang.EN: (
+            "Members may not send polls here, so I will ask with buttons. For quiz polls, allow "
+            "members to send polls (or make me an admin), then pick polls in /settings."
+        ),
+        Lang.ZH: (
+            "本群成员不能发送投票，所以我会用按钮出题。若想用测验投票，请允许成员发送投票"
+            "（或设我为管理员），再在 /settings 中选择投票。"
+        ),
+    },
+}
+STRINGS.update(PRESENCE_STRINGS)

@@ -22,7 +22,7 @@ from bot.quiz.bank import QuestionBank, QuizQuestion, gives_away
 
 def tiny_dataset() -> Dataset:
     """Three regions with distinct gold counts and one authored question without Chinese."""
-    source = Source("S1", "t", "p", dt.date(2025, 10, 19), "Xinhua")
+    source = Source("S1", "t", "p", dt.date(2025, 10, 19), Text("Xinhua", "新华社"))
     regions = {"a": ("Anhui", "安徽", 7), "b": ("Hubei", "湖北", 5), "c": ("Sichuan", None, 2)}
     entities = {
         rid: Entity(rid, EntityKind.PLACE, Text(en, zh), topic="regions")
@@ -166,9 +166,10 @@ def test_chinese_questions_are_chinese(dataset):
     bank = QuestionBank(dataset)
     zh = bank.questions(Lang.ZH)
     assert zh and all(has_cjk(q.text) for q in zh)
-    # Generated questions whose names have no Chinese are left out, not asked in English.
-    assert bank.get("gen.industry_growth_percent.battery_industry.count", Lang.ZH) is None
-    assert bank.get("gen.industry_growth_percent.battery_industry.count", Lang.EN) is not None
+    # The industries have Chinese names now, so their generated questions exist in Chinese.
+    for industry in ("ev_industry", "battery_industry", "solar_industry"):
+        q = bank.get(f"gen.industry_growth_percent.{industry}.count", Lang.ZH)
+        assert q is not None and dataset.entities[industry].name.zh in q.text
 
 
 def test_generated_wording_ranks_and_chinese_numbers(dataset):
