@@ -368,6 +368,7 @@ class RoundDriver:
         if (
             asked is None
             or stored is None
+            or stored.mode is not AnswerMode.BUTTONS
             or stored.state.chat_id != chat_id
             or asked.message_id is None
             or asked.message_id != message_id
