@@ -706,6 +706,18 @@ def driver(app) -> RoundDriver:
     return app.bot_data[DRIVER_KEY]
 
 
+async def decline(app, chat_id: int, facts: tuple[str, ...]) -> str | None:
+    """For the lookup: while a question is open in this chat, an answer built on its fact is
+    declined there ("ask me after the reveal"); returns the text to say instead, else None."""
+    rounds = app.bot_data.get(DRIVER_KEY)
+    if rounds is None or not facts:
+        return None
+    stored = await rounds.store.running_round(chat_id)
+    if stored is None or await rounds.open_fact(chat_id) not in facts:
+        return None
+    return render.t("decline_open", stored.lang)
+
+
 class JobTimers:
     """`Timers` on python-telegram-bot's JobQueue: one job per question, named
     "quiz:<round>:<question>", its close time in job.data["deadline"] (the sandbox fires jobs

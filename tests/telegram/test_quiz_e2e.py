@@ -12,7 +12,15 @@ from bot.sandbox.emulator import EmulatorRefused
 from bot.sandbox.session import Sandbox
 from tests.telegram.conftest import assert_well_formed, buttons, say, tap
 
-pytestmark = pytest.mark.usefixtures("no_errors")
+pytestmark = pytest.mark.usefixtures("no_errors", "no_api_errors")
+
+
+@pytest.fixture
+def no_api_errors(emulator):
+    """Flood limits are on (the emulator's default): no 429, and no other Bot API error."""
+    assert emulator.enforce_flood_limits
+    yield
+    assert emulator.errors == []
 
 
 def db_rows(settings, sql, *args):

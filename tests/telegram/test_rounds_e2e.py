@@ -304,3 +304,22 @@ async def test_a_restart_during_a_send_skips_that_question(settings, emulator, c
         assert len(polls_in(emulator, ann)) == 2
     finally:
         await second.stop()
+
+
+async def test_the_open_questions_fact_is_declined_until_the_reveal(
+    sandbox, strict, group, players, lookup, settings
+):
+    ann, ben, _ = players
+    await say(sandbox, group, ann, "/quiz 1 huion")
+    ((text, fact),) = db_rows(settings, "SELECT text, fact_id FROM questions")
+    assert fact in lookup.answer(text).facts  # the lookup would answer it
+    strict.clock.advance(2)
+    (declined,) = await say(sandbox, group, ben, f"/ask {text}")
+    assert "after the reveal" in declined["text"]
+    strict.clock.advance(2)
+    (other,) = await say(sandbox, group, ben, "/ask Where were the awards presented?")
+    assert "Dalian" in other["text"]
+    await sandbox.advance(31)
+    strict.clock.advance(3)
+    (answered,) = await say(sandbox, group, ben, f"/ask {text}")
+    assert "after the reveal" not in answered["text"]
