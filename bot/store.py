@@ -154,6 +154,7 @@ class StoredQuestion:
     message_id: int | None
     closed: bool
     sending: bool = False  # a send was begun (it may or may not have reached the chat)
+    shuffled: bool = False  # its options are stored in the order shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -496,28 +497,26 @@ class Store:
             row["message_id"],
             row["closed_at"] is not None,
             row["sending_at"] is not None,
+            row["option_order"] is not None,
         )
 
     async def begin_send(
-        self, round_id: int, idx: int, shown: QuizQuestion, order: list[int], at: float
+        self, round_id: int, idx: int, shown: QuizQuestion, order: list[int] | None, at: float
     ) -> bool:
-        """Before a question is sent: store its options in the order shown and mark the send
-        begun. False if a send was begun already (it is never made twice: the first may have
-        reached the chat even if its answer did not reach us)."""
+        """Before a question is sent: store its options in the order shown (`order`: shown
+        position -> authored position; None: already stored) and mark the send begun. False if
+        a send was begun already (it is never made twice: the first may have reached the chat
+        even if its answer did not reach us)."""
+        where = "WHERE round_id = ? AND idx = ? AND sending_at IS NULL AND closed_at IS NULL"
+        if order is None:
+            sql, args = f"UPDATE questions SET sending_at = ? {where}", (at, round_id, idx)
+        else:
+            sql = f"UPDATE questions SET options = ?, correct = ?, option_order = ?, sending_at = ? {where}"
+            options = json.dumps(shown.options, ensure_ascii=False)
+            args = (options, shown.correct, json.dumps(order), at, round_id, idx)
         count, _ = await self._transaction(
             [
-                (
-                    "UPDATE questions SET options = ?, correct = ?, option_order = ?, sending_at = ? "
-                    "WHERE round_id = ? AND idx = ? AND sending_at IS NULL AND closed_at IS NULL",
-                    (
-                        json.dumps(shown.options, ensure_ascii=False),
-                        shown.correct,
-                        json.dumps(order),
-                        at,
-                        round_id,
-                        idx,
-                    ),
-                ),
+                (sql, args),
                 (
                     "UPDATE rounds SET current = ? WHERE id = ? AND current <= ?",
                     (idx, round_id, idx),

@@ -274,7 +274,10 @@ class RoundDriver:
         if not _running(stored) or asked is None or asked.sending or asked.closed:
             return
         state, lang = stored.state, stored.lang
-        shown, order = shuffle_options(asked.question, self.rng)
+        if asked.shuffled:  # shown before (the console's repost): the same order again
+            shown, order = asked.question, None
+        else:
+            shown, order = shuffle_options(asked.question, self.rng)
         if not await self.store.begin_send(round_id, idx, shown, order, self.clock()):
             return  # someone else is sending it
         header = render.question_header(idx + 1, state.total, lang)
