@@ -246,8 +246,9 @@ class QuestionBank:
     ) -> list[QuizQuestion]:
         """Up to `count` different questions: unseen ones first (in random order), then those
         the chat saw longest ago (ties in random order). `seen` maps question key -> when the
-        chat last saw it (Store.seen), or is a plain set of keys (all equally old). Fewer than
-        `count` when the pool is smaller."""
+        chat last saw it (Store.seen), or is a plain set of keys (all equally old). Fair: never
+        two questions about the same fact, nor one whose explanation states another's answer.
+        Fewer than `count` when the pool is smaller."""
         if seen is None:
             seen = {}
         elif not isinstance(seen, Mapping):
@@ -258,7 +259,13 @@ class QuestionBank:
         rng.shuffle(fresh)
         rng.shuffle(old)
         old.sort(key=lambda q: seen[q.key])  # stable: equally old ones stay shuffled
-        return (fresh + old)[: max(count, 0)]
+        chosen: list[QuizQuestion] = []
+        for q in fresh + old:
+            if len(chosen) >= count:
+                break
+            if all(q.fact_id != c.fact_id and not gives_away(q, c) for c in chosen):
+                chosen.append(q)
+        return chosen
 
     def find_topic(self, text: str) -> str | None:
         """The topic a user named: its id, its title, or the name or alias of an entity it is
@@ -279,6 +286,23 @@ class QuestionBank:
 
 
 _COMMAND = re.compile(r"^/quiz(@\w+)?(\s+|$)", re.IGNORECASE)
+
+
+def gives_away(a: QuizQuestion, b: QuizQuestion) -> bool:
+    """One question's explanation states the other's answer ("Beijing won 9, second only to
+    Guangdong's 11" answers "Which region won the most?"): they cannot share a round."""
+    return _states(a.explanation, b.options[b.correct]) or _states(
+        b.explanation, a.options[a.correct]
+    )
+
+
+def _states(text: str, answer: str) -> bool:
+    """`answer` appears in `text` as a whole word or number ("9" is not in "1989" or "9.5")."""
+    answer = answer.strip().casefold()
+    if not answer:
+        return False
+    pattern = r"(?<![\w.,])" + re.escape(answer) + r"(?![\w]|[.,]\d)"
+    return re.search(pattern, text.casefold()) is not None
 
 
 def _nearby(value: float, values: list[float], qualifier: Qualifier) -> list[float]:
@@ -341,12 +365,13 @@ def authored_figures(dataset: Dataset) -> set[tuple[str, str]]:
     for item in dataset.quiz:
         said = f"{item.question.en} {item.options_en[item.correct]}"
         for figure in figures:
-            if _states(said, figure, dataset):
+            if _says_figure(said, figure, dataset):
                 out.add((figure.subject, figure.measure))
     return out
 
 
-def _states(text: str, figure: Figure, dataset: Dataset) -> bool:
+def _says_figure(text: str, figure: Figure, dataset: Dataset) -> bool:
+    """`text` names the figure's subject and states its value."""
     entity = dataset.entities[figure.subject]
     names = (entity.name.en, *entity.aliases_en)
     if not any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, re.IGNORECASE) for n in names):

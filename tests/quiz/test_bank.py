@@ -20,7 +20,7 @@ from bot.knowledge.dataset import (
     Topic,
 )
 from bot.knowledge.text import has_cjk
-from bot.quiz.bank import QuestionBank, authored_figures
+from bot.quiz.bank import QuestionBank, QuizQuestion, authored_figures, gives_away
 
 # (entity id, English name, Chinese name or None, topic, measure, value, qualifier)
 Row = tuple[str, str, str | None, str, str, float, Qualifier]
@@ -148,7 +148,31 @@ def test_pick_takes_a_plain_set_of_seen_keys_and_never_repeats(dataset):
     pool = bank.questions(Lang.EN, "clusters")
     seen = frozenset(q.key for q in pool)
     picked = bank.pick(len(pool) + 5, Lang.EN, random.Random(4), "clusters", seen)
-    assert sorted(q.key for q in picked) == sorted(q.key for q in pool)  # what exists, once each
+    keys = [q.key for q in picked]
+    assert len(set(keys)) == len(keys) and set(keys) <= {q.key for q in pool}
+    assert len({q.fact_id for q in picked}) == len({q.fact_id for q in pool})  # a fact each
+
+
+def test_a_round_never_asks_twice_about_a_fact_nor_gives_an_answer_away(dataset):
+    bank = QuestionBank(dataset)
+    for seed in range(200):
+        for lang in Lang:
+            picked = bank.pick(20, lang, random.Random(seed))
+            assert len({q.fact_id for q in picked}) == len(picked)
+            for i, a in enumerate(picked):
+                for b in picked[i + 1 :]:
+                    assert not gives_away(a, b), (a.key, b.key)
+
+
+def test_an_explanation_that_states_another_answer_gives_it_away():
+    def q(key, options, correct, explanation):
+        return QuizQuestion(key, key, "t", "?", options, correct, explanation)
+
+    most = q("most", ("Beijing", "Guangdong"), 1, "Guangdong won 11.")
+    beijing = q("beijing", ("7", "9", "11"), 1, "Beijing won 9, second only to Guangdong's 11.")
+    year = q("year", ("1989", "1999"), 0, "The awards began in 1989.")
+    assert gives_away(most, beijing)  # "Guangdong" is in Beijing's explanation
+    assert not gives_away(year, q("nine", ("9", "8"), 0, "Nine."))  # "9" is not in "1989"
 
 
 def test_a_chat_sees_every_question_before_any_repeats(dataset):
