@@ -27,7 +27,14 @@ import aiosqlite
 
 from bot.knowledge.dataset import Lang
 from bot.quiz.bank import QuizQuestion
-from bot.quiz.round import AnswerMode, ChatSettings, Judgement, RoundState, RoundStatus
+from bot.quiz.round import (
+    AnswerMode,
+    ChatSettings,
+    Judgement,
+    RoundState,
+    RoundStatus,
+    Verdict,
+)
 
 MIGRATIONS = [
     # 1: the first schema
@@ -103,6 +110,18 @@ MIGRATIONS = [
         last_seen REAL NOT NULL,
         PRIMARY KEY (chat_id, key)
     );
+    """,
+    # 2: fair, restartable rounds and boards. A question's options are stored in the order shown
+    # (option_order: shown position -> authored position); sending_at marks a send begun, so a
+    # restart never sends a question twice; "Play again" repeats a round's topic; a chat's board
+    # counts answers from board_since (a reset keeps the history).
+    """
+    ALTER TABLE rounds ADD COLUMN topic TEXT;
+    ALTER TABLE questions ADD COLUMN option_order TEXT;
+    ALTER TABLE questions ADD COLUMN sending_at REAL;
+    ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
+    CREATE INDEX rounds_by_chat ON rounds(chat_id);
+    CREATE INDEX answers_by_time ON answers(answered_at);
     """,
 ]
 
@@ -181,6 +200,8 @@ class StoredQuestion:
     poll_id: str | None
     message_id: int | None
     closed: bool
+    sending: bool = False  # a send was begun (it may or may not have reached the chat)
+    shuffled: bool = False  # its options are stored in the order shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +209,8 @@ class StoredRound:
     state: RoundState
     mode: AnswerMode
     lang: Lang
+    topic: str | None = None
+    started_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +238,7 @@ class Store:
         self._names: dict[int, str | None] = {}  # user id -> name known to be stored
         # Answers are written in batches (group commit): one transaction for every answer that
         # arrived while the previous batch was being written.
-        self._pending: list[tuple[tuple, asyncio.Future]] = []
+        self._pending: list[tuple[tuple, asyncio.Future]] = []  # -> Verdict
         self._writer: asyncio.Task | None = None
 
     @classmethod
@@ -347,13 +370,17 @@ class Store:
         return list(await (await self._db.execute(sql, args)).fetchall())
 
     # -- chats and users -------------------------------------------------------------------------
-    async def ensure_chat(self, chat_id: int, chat_type: str, title: str | None) -> None:
+    async def ensure_chat(
+        self, chat_id: int, chat_type: str, title: str | None, lang: Lang | None = None
+    ) -> None:
+        """Record a chat; `lang` is its language when it is new (a private chat starts in its
+        user's language), kept as it is afterwards."""
         await self._transaction(
             [
                 (
-                    "INSERT INTO chats (id, type, title) VALUES (?, ?, ?) "
+                    "INSERT INTO chats (id, type, title, lang) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET title = excluded.title",
-                    (chat_id, chat_type, title),
+                    (chat_id, chat_type, title, (lang or Lang.EN).value),
                 )
             ]
         )
@@ -407,14 +434,15 @@ class Store:
         settings: ChatSettings,
         questions: list[QuizQuestion],
         at: float,
+        topic: str | None = None,
     ) -> int | None:
         """Store a new round with its questions; None if the chat already has one running."""
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 cursor = await self._db.execute(
-                    "INSERT INTO rounds (chat_id, started_by, mode, lang, seconds, total, started_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO rounds (chat_id, started_by, mode, lang, seconds, total, started_at, topic) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         chat_id,
                         started_by,
@@ -423,6 +451,7 @@ class Store:
                         settings.seconds,
                         len(questions),
                         at,
+                        topic,
                     ),
                 )
                 round_id = cursor.lastrowid
@@ -497,7 +526,9 @@ class Store:
             closed=bool(question and question["closed_at"] is not None),
             status=RoundStatus(row["status"]),
         )
-        return StoredRound(state, AnswerMode(row["mode"]), Lang(row["lang"]))
+        return StoredRound(
+            state, AnswerMode(row["mode"]), Lang(row["lang"]), row["topic"], row["started_at"]
+        )
 
     async def question(self, round_id: int, idx: int) -> StoredQuestion | None:
         row = await self._one(
@@ -535,7 +566,52 @@ class Store:
             row["poll_id"],
             row["message_id"],
             row["closed_at"] is not None,
+            row["sending_at"] is not None,
+            row["option_order"] is not None,
         )
+
+    async def begin_send(
+        self, round_id: int, idx: int, shown: QuizQuestion, order: list[int] | None, at: float
+    ) -> bool:
+        """Before a question is sent: store its options in the order shown (`order`: shown
+        position -> authored position; None: already stored) and mark the send begun. False if
+        a send was begun already (it is never made twice: the first may have reached the chat
+        even if its answer did not reach us)."""
+        where = "WHERE round_id = ? AND idx = ? AND sending_at IS NULL AND closed_at IS NULL"
+        if order is None:
+            sql, args = f"UPDATE questions SET sending_at = ? {where}", (at, round_id, idx)
+        else:
+            sql = f"UPDATE questions SET options = ?, correct = ?, option_order = ?, sending_at = ? {where}"
+            options = json.dumps(shown.options, ensure_ascii=False)
+            args = (options, shown.correct, json.dumps(order), at, round_id, idx)
+        count, _ = await self._transaction(
+            [
+                (sql, args),
+                (
+                    "UPDATE rounds SET current = ? WHERE id = ? AND current <= ?",
+                    (idx, round_id, idx),
+                ),
+            ],
+            round_id,
+        )
+        return count == 1
+
+    async def reopen_send(self, round_id: int, idx: int) -> None:
+        """Forget a sent question's message so it can be sent again (the console only: its
+        emulated chat starts empty after a restart)."""
+        await self._transaction(
+            [
+                (
+                    "UPDATE questions SET sending_at = NULL, message_id = NULL, poll_id = NULL, "
+                    "deadline = NULL WHERE round_id = ? AND idx = ? AND closed_at IS NULL",
+                    (round_id, idx),
+                )
+            ],
+            round_id,
+        )
+        self._by_poll = {
+            p: q for p, q in self._by_poll.items() if (q.round_id, q.idx) != (round_id, idx)
+        }
 
     async def mark_sent(
         self, round_id: int, idx: int, *, deadline: float, poll_id: str | None, message_id: int
@@ -573,6 +649,28 @@ class Store:
             round_id,
         )
         return count == 1
+
+    async def recent(self, round_id: int, upto: int) -> list[tuple[bool, bool]]:
+        """(sent, answered) for questions `upto`, `upto - 1`, ... 0 of a round: how many in a row
+        went unanswered, or could not be sent."""
+        rows = await self._all(
+            "SELECT q.message_id IS NOT NULL AS sent, EXISTS (SELECT 1 FROM answers a "
+            "WHERE a.round_id = q.round_id AND a.idx = q.idx) AS answered "
+            "FROM questions q WHERE q.round_id = ? AND q.idx <= ? ORDER BY q.idx DESC",
+            (round_id, upto),
+        )
+        return [(bool(r["sent"]), bool(r["answered"])) for r in rows]
+
+    async def last_activity(self, round_id: int) -> float:
+        """The latest moment something happened in a round: its start, a send, a deadline, a
+        close (a deadline in the future counts as activity until then)."""
+        row = await self._one(
+            "SELECT MAX(r.started_at, COALESCE(MAX(MAX(COALESCE(q.sending_at, 0), "
+            "COALESCE(q.deadline, 0), COALESCE(q.closed_at, 0))), 0)) "
+            "FROM rounds r LEFT JOIN questions q ON q.round_id = r.id WHERE r.id = ?",
+            (round_id,),
+        )
+        return row[0] if row and row[0] is not None else 0.0
 
     async def advance(self, round_id: int, next_idx: int) -> None:
         await self._transaction(
@@ -617,11 +715,11 @@ class Store:
         judgement: Judgement,
         at: float,
         name: str | None = None,
-    ) -> bool:
+    ) -> Verdict:
         """Store an accepted answer and update the player's score, in one transaction.
 
-        True if it counted; False if it did not: the player had answered this question already,
-        or the question was closed (or does not exist) by the time the answer was written.
+        ACCEPTED if it counted; DUPLICATE if the player had answered this question already; LATE
+        if the question was closed (or does not exist) by the time the answer was written.
         `name` (raw display name) is written with the answer when it changed. Returns once the
         answer is committed; concurrent calls share one transaction (group commit)."""
         future = asyncio.get_running_loop().create_future()
@@ -663,7 +761,7 @@ class Store:
             self._pending = []
             raise
 
-    async def _commit_answers(self, rows: list[tuple]) -> list[bool]:
+    async def _commit_answers(self, rows: list[tuple]) -> list[Verdict]:
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -681,7 +779,7 @@ class Store:
 
     async def _insert_answer(
         self, chat_id, round_id, idx, user_id, option, judgement: Judgement, at, name
-    ) -> bool:
+    ) -> Verdict:
         correct = int(judgement.correct)
         if name is not None:  # the player's name, in the same transaction as the answer
             await self._db.execute(
@@ -702,7 +800,11 @@ class Store:
             (round_id, idx, user_id, option, correct, judgement.points, at, round_id, idx),
         )
         if cursor.rowcount != 1:
-            return False
+            duplicate = await self._one(
+                "SELECT 1 FROM answers WHERE round_id = ? AND idx = ? AND user_id = ?",
+                (round_id, idx, user_id),
+            )
+            return Verdict.DUPLICATE if duplicate else Verdict.LATE
         await self._db.execute(
             "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, best_streak) "
             "VALUES (?, ?, ?, 1, ?, ?, ?) "
@@ -713,7 +815,7 @@ class Store:
             "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END)",
             (chat_id, user_id, judgement.points, correct, correct, correct),
         )
-        return True
+        return Verdict.ACCEPTED
 
     async def answers(self, round_id: int, idx: int) -> list[tuple[int, str, bool, int]]:
         """(user id, name, correct, points) in the order they were given."""
@@ -754,6 +856,49 @@ class Store:
             (*args, limit),
         )
         return [(r["name"], r["points"]) for r in rows]
+
+    async def board_since(self, chat_id: int) -> float:
+        row = await self._one("SELECT board_since FROM chats WHERE id = ?", (chat_id,))
+        return row[0] if row else 0.0
+
+    async def reset_board(self, chat_id: int, at: float) -> None:
+        """Start the chat's boards afresh at `at`; the answers themselves are kept."""
+        await self._transaction([("UPDATE chats SET board_since = ? WHERE id = ?", (at, chat_id))])
+
+    async def board(
+        self, chat_id: int | None, since: float, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        """Best players by points from answers given at `since` or later: in a chat (from its
+        board's reset at the earliest), or over all chats when chat_id is None."""
+        if chat_id is not None:
+            since = max(since, await self.board_since(chat_id))
+            where, args = "r.chat_id = ? AND a.answered_at >= ?", (chat_id, since)
+        else:
+            where, args = "a.answered_at >= ?", (since,)
+        rows = await self._all(
+            "SELECT u.name, SUM(a.points) AS points FROM answers a "
+            "JOIN rounds r ON r.id = a.round_id JOIN users u ON u.id = a.user_id "
+            f"WHERE {where} GROUP BY a.user_id ORDER BY points DESC, u.name LIMIT ?",
+            (*args, limit),
+        )
+        return [(r["name"], r["points"]) for r in rows]
+
+    async def player_stats(self, user_id: int, chat_id: int | None, since: float) -> Stats:
+        """A player's points, answers and right answers from `since` (in a chat: from its
+        board's reset at the earliest); the best streak is the player's best ever."""
+        if chat_id is not None:
+            since = max(since, await self.board_since(chat_id))
+            where, args = "AND r.chat_id = ?", (chat_id,)
+        else:
+            where, args = "", ()
+        row = await self._one(
+            "SELECT COALESCE(SUM(a.points), 0), COUNT(*), COALESCE(SUM(a.correct), 0) "
+            "FROM answers a JOIN rounds r ON r.id = a.round_id "
+            f"WHERE a.user_id = ? AND a.answered_at >= ? {where}",
+            (user_id, since, *args),
+        )
+        best = await self.stats(user_id, chat_id)
+        return Stats(row[0], row[1], row[2], best.best_streak)
 
     async def seen(self, chat_id: int) -> dict[str, float]:
         rows = await self._all("SELECT key, last_seen FROM seen WHERE chat_id = ?", (chat_id,))
@@ -858,7 +1003,7 @@ class Store:
         return out
 
 
-def _settle(future: asyncio.Future, *, result: bool = False, error: Exception | None = None):
+def _settle(future: asyncio.Future, *, result=None, error: Exception | None = None):
     if future.done():  # the caller gave up waiting (cancelled)
         return
     if error is not None:

@@ -1,7 +1,8 @@
 """The awards dataset: typed records loaded from data/*.yaml, validated on load.
 
 Files (all UTF-8 YAML, one top-level key each):
-  sources.yaml   sources:  [{id, title, publisher, date, url?, author?, cite}]
+  sources.yaml   sources:  [{id, title, title_is_description?, publisher, date?, url?, author?,
+                             cite: {en, zh}}]
   topics.yaml    topics:   [{id, title: {en, zh?}, summary: {en, zh?}}]
   entities.yaml  entities: [{id, kind, name: {en, zh?}, aliases?: {en?: [..], zh?: [..]}, topic?}]
   facts.yaml     facts:    [{id, topic, about: [entity ids], kind, answer: {en, zh?},
@@ -15,11 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 import yaml
+
+from bot.knowledge import fairness
 
 
 class Lang(StrEnum):
@@ -72,10 +76,13 @@ class Source:
     id: str
     title: str
     publisher: str
-    date: dt.date
-    cite: str  # short citation shown under answers, e.g. "Xinhua, 19 Oct 2025"
+    date: dt.date | None  # None: the facts sheet gives no date
+    cite: (
+        Text  # short citation under answers: en "Xinhua, 19 Oct 2025", zh "新华社，2025年10月19日"
+    )
     url: str | None = None
     author: str | None = None
+    title_is_description: bool = False  # the headline is unknown: the title describes the source
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +150,15 @@ class Dataset:
     def facts_of_topic(self, topic_id: str) -> list[Fact]:
         return [f for f in self.facts.values() if f.topic == topic_id]
 
-    def cite(self, fact: Fact) -> str:
-        """The short citation line for a fact, e.g. "Xinhua, 19 Oct 2025; China Daily, 15 Oct 2025"."""
-        return "; ".join(self.sources[s].cite for s in fact.sources)
+    def cite(self, fact: Fact, lang: Lang | str = Lang.EN) -> str:
+        """The short citation line for a fact in a language, e.g. "Xinhua, 19 Oct 2025; China
+        Daily, 15 Oct 2025" or "新华社，2025年10月19日；中国日报，2025年10月15日"."""
+        return self.cite_sources(fact.sources, lang)
+
+    def cite_sources(self, source_ids: Iterable[str], lang: Lang | str = Lang.EN) -> str:
+        """The citations of these sources (each once, in order) joined in a language."""
+        separator = "；" if lang == Lang.ZH else "; "
+        return separator.join(self.sources[s].cite.get(lang) for s in dict.fromkeys(source_ids))
 
 
 class DatasetError(ValueError):
@@ -389,18 +402,26 @@ def _unique(file: str, items: list, kind: str) -> dict:
 
 
 def _source(entry: _Entry) -> Source:
-    entry.check_keys({"id", "title", "publisher", "date", "cite"}, {"url", "author"})
+    entry.check_keys(
+        {"id", "title", "publisher", "cite"}, {"date", "url", "author", "title_is_description"}
+    )
     source_id = entry.ident()
-    date = entry.raw["date"]
+    date = entry.raw.get("date")
+    described = entry.raw.get("title_is_description", False)
+    if not isinstance(described, bool):
+        raise entry.fail("title_is_description", f"expected true or false, got {described!r}")
     if isinstance(date, dt.datetime):
         date = date.date()
-    elif not isinstance(date, dt.date):
+    elif "date" in entry.raw and not isinstance(date, dt.date):
         try:
             date = dt.date.fromisoformat(date) if isinstance(date, str) else None
         except ValueError:
             date = None
         if date is None:
             raise entry.fail("date", f"expected a date YYYY-MM-DD, got {entry.raw['date']!r}")
+    cite = entry.text("cite")
+    if not cite.zh:
+        raise entry.fail("cite.zh", "missing: a citation is shown in both languages")
     url = entry.str("url", required=False)
     if url and not re.match(r"^https?://\S+$", url):
         raise entry.fail("url", f"expected an http(s) URL, got {url!r}")
@@ -409,9 +430,10 @@ def _source(entry: _Entry) -> Source:
         title=entry.str("title"),
         publisher=entry.str("publisher"),
         date=date,
-        cite=entry.str("cite"),
+        cite=cite,
         url=url,
         author=entry.str("author", required=False),
+        title_is_description=described,
     )
 
 
@@ -497,8 +519,10 @@ def _quiz_item(entry: _Entry) -> QuizItem:
         )
     options_en = entry.str_list("options.en", options["en"], required=True)
     options_zh = entry.str_list("options.zh", options["zh"], True) if "zh" in options else None
-    if not 2 <= len(options_en) <= 4:
-        raise entry.fail("options.en", f"expected 2 to 4 options, got {len(options_en)}")
+    if len(options_en) != fairness.OPTIONS:
+        raise entry.fail(
+            "options.en", f"expected exactly {fairness.OPTIONS} options, got {len(options_en)}"
+        )
     if options_zh is not None and len(options_zh) != len(options_en):
         raise entry.fail(
             "options.zh",
@@ -523,12 +547,32 @@ def _quiz_item(entry: _Entry) -> QuizItem:
             )
         if e.count("\n") > MAX_EXPLANATION_LINES:
             raise entry.fail(f"explanation.{lang}", f"more than {MAX_EXPLANATION_LINES} line feeds")
+        if dangling := fairness.dangling_reference(q):
+            raise entry.fail(
+                f"question.{lang}",
+                f"{dangling!r} refers to nothing: a poll shows the question alone; name it",
+            )
+        if not fairness.is_whole_sentence(e):
+            raise entry.fail(
+                f"explanation.{lang}",
+                f"not a whole sentence (end it with . ! ? or 。！？, not cut off): {e!r}",
+            )
         listed = options_zh if lang == "zh" and options_zh else options_en
         for option in listed:
             if len(option) > MAX_OPTION:
                 raise entry.fail(f"options.{lang}", f"option longer than {MAX_OPTION}: {option!r}")
-        if len(set(listed)) != len(listed):
-            raise entry.fail(f"options.{lang}", "two options are the same")
+        if same := fairness.same_options(listed):
+            a, b = (listed[i] for i in same)
+            raise entry.fail(
+                f"options.{lang}",
+                f"two options are the same (ignoring case, spaces and punctuation): {a!r}, {b!r}",
+            )
+        if (implied := fairness.implied_option(listed, correct)) is not None:
+            raise entry.fail(
+                f"options.{lang}",
+                f"wrong option {listed[implied]!r} is true as well: the correct "
+                f"{listed[correct]!r} implies it",
+            )
     return QuizItem(
         id=item_id,
         fact=fact_id,

@@ -380,8 +380,7 @@ class Lookup:
     # -- replies ----------------------------------------------------------------------------
     def _compose(self, facts: list[Fact], lang: Lang) -> str:
         body = " ".join(f.answer.get(lang) for f in facts)
-        source_ids = list(dict.fromkeys(s for f in facts for s in f.sources))
-        cites = "; ".join(self.dataset.sources[s].cite for s in source_ids)
+        cites = self.dataset.cite_sources((s for f in facts for s in f.sources), lang)
         label = "来源：" if lang == Lang.ZH else "Source: "
         return f"{body}\n{label}{cites}"
 

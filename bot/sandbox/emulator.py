@@ -8,7 +8,7 @@ the way Telegram does (`{"ok": false, "error_code": ..., "description": ...}`).
 
 Users act through plain methods (`send_message`, `tap`, `vote`, ...) that create the Update
 Telegram would send and queue it for `getUpdates`. Inspection: `messages`, `bot_messages`,
-`callback_answer`, `polls`, `calls`, `my_commands`; `subscribe()` streams what the bot does.
+`callback_answer`, `polls`, `calls`, `errors`, `my_commands`; `subscribe()` streams what the bot does.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import contextlib
 import heapq
 import itertools
 import json
+import math
 import random
 import re
 import time
@@ -29,8 +30,11 @@ from typing import Any
 
 from telegram.constants import (
     BotCommandLimit,
+    BotDescriptionLimit,
     CallbackQueryLimit,
     InlineKeyboardButtonLimit,
+    InlineQueryLimit,
+    InlineQueryResultLimit,
     MessageLimit,
     PollLimit,
 )
@@ -55,6 +59,16 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+# Flood limits (PLATFORM.md; the same model as ../shared/tgsim): per chat a burst of 3, then one a
+# second; per group 20 a minute; 30 a second over all chats.
+CHAT_BURST, CHAT_RATE = 3.0, 1.0
+GROUP_WINDOW, GROUP_MAX = 60.0, 20
+OVERALL_MAX = 30
+_ADMIN_RIGHTS = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
+                 "can_manage_video_chats", "can_restrict_members", "can_promote_members",
+                 "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+                 "can_delete_stories")  # fmt: skip
+INLINE_QUERY_TTL = 10.0  # seconds Telegram waits for answerInlineQuery
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
@@ -74,9 +88,11 @@ class EmulatorRefused(Exception):
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None):
+    def __init__(self, code: int, description: str, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None):  # fmt: skip
         super().__init__(description)
         self.code, self.description, self.retry_after = code, description, retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
 
 def utf16_len(text: str) -> int:
@@ -192,12 +208,12 @@ class EmulatorRequest(BaseRequest):
 class BotApiEmulator:
     def __init__(self, *, bot_id: int = 7000000001, bot_username: str = "PatentAwardsBot",
                  bot_first_name: str = "Patent Awards Bot", clock: Callable[[], float] = time.time,
-                 enforce_flood_limits: bool = False):  # fmt: skip
+                 enforce_flood_limits: bool = True):  # fmt: skip
         self.clock = clock
         self.bot_username = bot_username
         self.token = f"{bot_id}:AAH" + "x" * 32
         self.bot_user = {"id": bot_id, "is_bot": True, "first_name": bot_first_name, "username": bot_username,
-                         "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}  # fmt: skip
+                         "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}  # fmt: skip
         self.privacy_mode = True
         self.enforce_flood_limits = enforce_flood_limits
         self.users: dict[int, dict] = {}
@@ -216,6 +232,7 @@ class BotApiEmulator:
         self._poll_meta: dict[str, dict] = {}
         self._closing: list[tuple[float, str]] = []  # (close time, poll id), a heap
         self.calls: list[tuple[str, dict]] = []
+        self.errors: list[tuple[str, int, str]] = []  # (method, error code, description) answered
         self._allowed: set[str] | None = None  # allowed_updates of the last getUpdates
         self.my_commands: dict[tuple[str, str | None], list[dict]] = {}
         self._failures: dict[str, deque] = defaultdict(deque)
@@ -227,6 +244,12 @@ class BotApiEmulator:
         self._subscribers: list[asyncio.Queue] = []
         self._sent_times: dict[int, deque] = defaultdict(deque)
         self._sent_all: deque = deque()
+        self._flood_buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, when)
+        self.too_many_requests = 0  # 429s answered for flood limits (the bot's pacing failed)
+        self.bot_status: dict[int, str] = {}  # group -> the bot's status there (member by default)
+        self.migrated: dict[int, int] = {}  # a basic group's old id -> its supergroup's id
+        self.inline_queries: dict[str, dict] = {}  # query id -> {"query", "from", "at", "answer"}
+        self.descriptions: dict[tuple[str, str | None], str] = {}  # (kind, language) -> text
         self._ids = itertools.count(1)
         self._user_ids = itertools.count(100001)
         self._group_ids = itertools.count(1001)
@@ -284,7 +307,64 @@ class BotApiEmulator:
         self.members[chat_id].add(user_id)
 
     def block(self, user_id: int) -> None:
+        """The user blocks the bot: sends to them get 403; the bot gets a my_chat_member update."""
         self.blocked.add(user_id)
+        self._my_chat_member(user_id, user_id, "member", "kicked")
+
+    def unblock(self, user_id: int) -> None:
+        self.blocked.discard(user_id)
+        self._my_chat_member(user_id, user_id, "kicked", "member")
+
+    def add_bot_to_group(self, chat_id: int, by: int, *, as_admin: bool = False) -> dict:
+        """`by` adds the bot: a my_chat_member update, then the new_chat_members service message."""
+        old = self.bot_status.get(chat_id, "left")
+        new = "administrator" if as_admin else "member"
+        self.bot_status[chat_id] = new
+        self.members[chat_id].add(by)
+        self._my_chat_member(chat_id, by, old, new)
+        return self._service_message(chat_id, by, {"new_chat_members": [self.bot_user]})
+
+    def remove_bot_from_group(self, chat_id: int, by: int, *, ban: bool = True) -> None:
+        old = self.bot_status.get(chat_id, "member")
+        self.bot_status[chat_id] = "kicked" if ban else "left"
+        self._my_chat_member(chat_id, by, old, self.bot_status[chat_id])
+
+    def set_permissions(self, chat_id: int, **permissions: bool) -> None:
+        """Chat-wide member permissions, e.g. can_send_polls=False."""
+        self.chats[chat_id].setdefault("_permissions", {}).update(permissions)
+
+    def migrate_to_supergroup(self, chat_id: int, by: int) -> int:
+        """A basic group becomes a supergroup with a new id, as Telegram does when a group grows
+        or an admin changes a setting: the old chat's last message carries migrate_to_chat_id,
+        the new chat's first migrate_from_chat_id; sends to the old id are refused after that."""
+        old = self.chats[chat_id]
+        if old["type"] != "group":
+            raise EmulatorRefused("only a basic group can be upgraded")
+        new_id = -(1000000000000 + next(self._group_ids))
+        self.chats[new_id] = {**old, "id": new_id, "type": "supergroup"}
+        for table in (self.members, self.admins):
+            table[new_id] = set(table[chat_id])
+        if chat_id in self.bot_status:
+            self.bot_status[new_id] = self.bot_status[chat_id]
+        self._service_message(chat_id, by, {"migrate_to_chat_id": new_id})
+        self.migrated[chat_id] = new_id
+        self._service_message(new_id, None, {"migrate_from_chat_id": chat_id}, sender_chat=new_id)
+        return new_id
+
+    def inline_query(self, user_id: int, query: str, *, offset: str = "",
+                     chat_type: str | None = "sender") -> str:  # fmt: skip
+        """The user types "@bot query" in some chat: an inline_query update."""
+        query_id = str(next(self._ids) * 7907)
+        update = {"id": query_id, "from": self.users[user_id], "query": query, "offset": offset}
+        if chat_type:
+            update["chat_type"] = chat_type
+        self.inline_queries[query_id] = {"query": query, "at": self.clock(), "answer": None}
+        self._enqueue({"inline_query": update})
+        return query_id
+
+    def inline_answer(self, query_id: str) -> dict | None:
+        """What the bot answered to an inline query: {"results", "cache_time", ...} or None."""
+        return self.inline_queries[query_id]["answer"]
 
     # -- what users do -------------------------------------------------------------------------
     def send_message(self, chat_id: int, user_id: int | None, text: str, *, reply_to: int | None = None,
@@ -481,6 +561,7 @@ class BotApiEmulator:
                     fault.description or _default_description(fault.code or 502, fault.retry_after),
                     fault.retry_after,
                 )
+                self.errors.append((method, error.code, error.description))
                 return error.code, _error_body(error)
         status, body = await self._answer(method, params, token)
         if fault is not None and fault.kind == "late":
@@ -501,6 +582,7 @@ class BotApiEmulator:
                 result = await result
             return 200, json.dumps({"ok": True, "result": result}).encode()
         except ApiError as error:
+            self.errors.append((method, error.code, error.description))
             return error.code, _error_body(error)
 
     def _api_getMe(self, params: dict) -> dict:
@@ -639,9 +721,16 @@ class BotApiEmulator:
 
     def _api_sendPoll(self, params: dict) -> dict:
         chat_id = self._chat_for_sending(params)
-        question = str(params.get("question") or "")
+        # Like Telegram: the question and each option are parsed with their own parse mode
+        # (python-telegram-bot fills both in from Defaults), and limits apply to the parsed text.
+        question, _ = self._formatted(
+            params.get("question"), params.get("question_parse_mode"), allow_empty=True
+        )
         options = [
-            o["text"] if isinstance(o, dict) else str(o) for o in params.get("options") or []
+            self._formatted(o.get("text"), o.get("text_parse_mode"), allow_empty=True)[0]
+            if isinstance(o, dict)
+            else str(o)
+            for o in params.get("options") or []
         ]
         if not PollLimit.MIN_QUESTION_LENGTH <= len(question) <= PollLimit.MAX_QUESTION_LENGTH:
             raise ApiError(400, "Bad Request: poll question length must be 1-300")
@@ -654,6 +743,13 @@ class BotApiEmulator:
             raise ApiError(400, "Bad Request: poll options length must not exceed 100")
         is_quiz = params.get("type") == "quiz"
         anonymous = params.get("is_anonymous", True) not in (False, "false")
+        chat = self.chats[chat_id]
+        if (
+            chat["type"] in ("group", "supergroup")
+            and self.bot_status.get(chat_id) != "administrator"
+            and not self._permissions(chat)["can_send_polls"]
+        ):
+            raise ApiError(400, "Bad Request: not enough rights to send polls to the chat")
         if not anonymous and self.chats[chat_id]["type"] == "channel":
             raise ApiError(400, "Bad Request: non-anonymous polls can't be sent to channel chats")
         correct = params.get("correct_option_ids")
@@ -716,9 +812,12 @@ class BotApiEmulator:
         return poll
 
     def _api_getChat(self, params: dict) -> dict:
-        chat = self._public_chat(self._chat(params.get("chat_id")))
+        full = self._chat(params.get("chat_id"))
+        chat = self._public_chat(full)
+        if full["type"] != "private":
+            chat["permissions"] = self._permissions(full)
         return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types":
-                {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False}}  # fmt: skip
+                {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False, "gifts_from_channels": False}}  # fmt: skip
 
     def _api_getChatMember(self, params: dict) -> dict:
         chat_id = self._chat(params.get("chat_id"))["id"]
@@ -728,7 +827,98 @@ class BotApiEmulator:
         chat_id = self._chat(params.get("chat_id"))["id"]
         return [self._member(chat_id, user_id) for user_id in sorted(self.admins[chat_id])]
 
+    def _api_answerInlineQuery(self, params: dict) -> bool:
+        record = self.inline_queries.get(str(params.get("inline_query_id")))
+        if (
+            record is None
+            or record["answer"] is not None
+            or self.clock() - record["at"] > INLINE_QUERY_TTL
+        ):
+            raise ApiError(400, QUERY_TOO_OLD)
+        results = params.get("results") or []
+        if isinstance(results, str):
+            results = json.loads(results)
+        if len(results) > InlineQueryLimit.RESULTS:
+            raise ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if any(not 1 <= len(i.encode()) <= InlineQueryResultLimit.MAX_ID_LENGTH for i in ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        if len(set(ids)) != len(ids):
+            raise ApiError(400, "Bad Request: RESULT_ID_DUPLICATE")
+        for result in results:
+            if result.get("type") != "article" or not result.get("title"):
+                raise ApiError(400, "Bad Request: can't parse inline query result")
+            content = result.get("input_message_content") or {}
+            self._formatted(content.get("message_text"), content.get("parse_mode"))
+            self._markup(result.get("reply_markup"))
+        record["answer"] = {
+            "results": results,
+            "cache_time": int(params.get("cache_time", 300)),
+            "is_personal": bool(params.get("is_personal")),
+            "button": params.get("button"),
+        }
+        self._emit("inline_answer", {"query_id": params.get("inline_query_id")})
+        return True
+
+    def _api_setMyDescription(self, params: dict) -> bool:
+        return self._set_description(
+            "description", params, BotDescriptionLimit.MAX_DESCRIPTION_LENGTH
+        )
+
+    def _api_setMyShortDescription(self, params: dict) -> bool:
+        return self._set_description(
+            "short_description", params, BotDescriptionLimit.MAX_SHORT_DESCRIPTION_LENGTH
+        )
+
+    def _api_getMyDescription(self, params: dict) -> dict:
+        key = ("description", params.get("language_code") or None)
+        return {"description": self.descriptions.get(key, "")}
+
+    def _api_getMyShortDescription(self, params: dict) -> dict:
+        key = ("short_description", params.get("language_code") or None)
+        return {"short_description": self.descriptions.get(key, "")}
+
+    def _set_description(self, kind: str, params: dict, limit: int) -> bool:
+        text = str(params.get(kind) or "")
+        if len(text) > limit:
+            raise ApiError(400, f"Bad Request: {kind} is too long")
+        self.descriptions[(kind, params.get("language_code") or None)] = text
+        return True
+
     # -- helpers -------------------------------------------------------------------------------
+    def _my_chat_member(self, chat_id: int, by: int, old: str, new: str) -> None:
+        chat = self.chats[chat_id]
+        self._enqueue(
+            {
+                "my_chat_member": {
+                    "chat": self._public_chat(chat),
+                    "from": self.users[by],
+                    "date": int(self.clock()),
+                    "old_chat_member": self._bot_member(old),
+                    "new_chat_member": self._bot_member(new),
+                }
+            }
+        )
+
+    def _bot_member(self, status: str) -> dict:
+        if status == "administrator":
+            rights = dict.fromkeys(_ADMIN_RIGHTS, False)
+            return {"status": status, "user": self.bot_user, **rights, "can_manage_chat": True}
+        if status == "kicked":
+            return {"status": status, "user": self.bot_user, "until_date": 0}
+        return {"status": status, "user": self.bot_user}
+
+    def _service_message(self, chat_id: int, by: int | None, service: dict,
+                         sender_chat: int | None = None) -> dict:  # fmt: skip
+        message = self._user_message(chat_id, by, sender_chat, None)
+        message.update(service)
+        self._store(chat_id, message)
+        self._enqueue({"message": message})  # service messages reach the bot in privacy mode too
+        return message
+
+    def _permissions(self, chat: dict) -> dict:
+        return {"can_send_messages": True, "can_send_polls": True, **chat.get("_permissions", {})}
+
     def _emit(self, kind: str, payload: dict) -> None:
         for queue in self._subscribers:
             queue.put_nowait((kind, payload))
@@ -841,28 +1031,50 @@ class BotApiEmulator:
         chat_id = chat["id"]
         if chat["type"] == "private" and chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=self.migrated[chat_id],
+            )
+        if self.bot_status.get(chat_id) in ("kicked", "left"):
+            kind = "supergroup chat" if chat["type"] == "supergroup" else "group chat"
+            if self.bot_status[chat_id] == "left":
+                raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
         if self.enforce_flood_limits:
             self._check_flood(chat)
         return chat_id
 
     def _check_flood(self, chat: dict) -> None:
+        """Telegram's flood limits, as tgsim models them: per chat a bucket of 3 messages that
+        refills at one a second; per group 20 in any 60 s; 30 a second in all. Over -> 429."""
         now = self.clock()
-        sent, everything = self._sent_times[chat["id"]], self._sent_all
-        window, limit = (60.0, 20) if chat["type"] != "private" else (3.0, 3)
-        while sent and sent[0] <= now - window:
-            sent.popleft()
+        chat_id = chat["id"]
+        tokens, last = self._flood_buckets.get(chat_id, (CHAT_BURST, now))
+        tokens = min(CHAT_BURST, tokens + (now - last) * CHAT_RATE)
+        if tokens < 1:
+            self._too_many((1 - tokens) / CHAT_RATE)
+        recent = self._sent_times[chat_id]
+        if chat["type"] != "private":
+            while recent and recent[0] <= now - GROUP_WINDOW:
+                recent.popleft()
+            if len(recent) >= GROUP_MAX:
+                self._too_many(recent[0] + GROUP_WINDOW - now)
+        everything = self._sent_all
         while everything and everything[0] <= now - 1.0:
             everything.popleft()
-        if len(sent) >= limit:
-            raise ApiError(
-                429,
-                _default_description(429, 1 + int(sent[0] + window - now)),
-                1 + int(sent[0] + window - now),
-            )
-        if len(everything) >= 30:
-            raise ApiError(429, _default_description(429, 1), 1)
-        sent.append(now)
+        if len(everything) >= OVERALL_MAX:
+            self._too_many(everything[0] + 1.0 - now)
+        self._flood_buckets[chat_id] = (tokens - 1, now)
+        if chat["type"] != "private":
+            recent.append(now)
         everything.append(now)
+
+    def _too_many(self, wait: float) -> None:
+        retry_after = max(1, math.ceil(wait))
+        self.too_many_requests += 1
+        raise ApiError(429, _default_description(429, retry_after), retry_after)
 
     def _formatted(
         self, text: object, parse_mode: object, allow_empty: bool = False
@@ -914,14 +1126,13 @@ class BotApiEmulator:
         return message
 
     def _member(self, chat_id: int, user_id: int) -> dict:
+        if user_id == self.bot_user["id"]:
+            return self._bot_member(self.bot_status.get(chat_id, "member"))
         user = self.users.get(user_id) or {"id": user_id, "is_bot": False, "first_name": "?"}
         if user_id == self.chats[chat_id].get("_creator"):
             return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in self.admins[chat_id]:
-            rights = dict.fromkeys(("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                                    "can_manage_video_chats", "can_restrict_members", "can_promote_members",
-                                    "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-                                    "can_delete_stories"), False)  # fmt: skip
+            rights = dict.fromkeys(_ADMIN_RIGHTS, False)
             return {"status": "administrator", "user": user, **rights, "can_manage_chat": True}
         if user_id in self.members[chat_id]:
             return {"status": "member", "user": user}
@@ -956,6 +1167,8 @@ def _error_body(error: ApiError) -> bytes:
     }
     if error.retry_after is not None:
         body["parameters"] = {"retry_after": error.retry_after}
+    if error.migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
     return json.dumps(body).encode()
 
 

@@ -9,6 +9,8 @@ sleeping.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -21,16 +23,44 @@ from bot.telegram.app import build_application, on_start, on_stop, start_polling
 
 
 class FakeClock:
-    """Time that moves only when told to: rounds and polls can be timed out without sleeping."""
+    """Time that moves only when told to: rounds and polls can be timed out without sleeping.
+
+    `wait_until` waits in virtual time (the bot's pacing uses it): when nothing else has work
+    to do, the clock jumps to the earliest waiter's time and wakes it, so waits end in order.
+    """
 
     def __init__(self, start: float = 1_760_313_600.0):  # 13 Oct 2025, the ceremony's day
         self.now = start
+        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._order = itertools.count()
+        self._driver: asyncio.Task | None = None
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+    async def wait_until(self, when: float) -> None:
+        if when <= self.now:
+            await asyncio.sleep(0)
+            return
+        future = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (when, next(self._order), future))
+        if self._driver is None or self._driver.done():
+            self._driver = asyncio.create_task(self._wake_in_order())
+        await future
+
+    async def _wake_in_order(self) -> None:
+        while self._sleepers:
+            # Let everything that can run now (database threads included) run first.
+            await asyncio.sleep(0.001)
+            for _ in range(5):
+                await asyncio.sleep(0)
+            when, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                self.now = max(self.now, when)
+                future.set_result(None)
 
 
 class Sandbox:
@@ -69,6 +99,7 @@ class Sandbox:
             request=self.emu.request(),
             get_updates_request=self.emu.request(),
             clock=self.clock,
+            **({"wait_until": self.clock.wait_until} if isinstance(self.clock, FakeClock) else {}),
             rng=self._rng,
             rate_limiter=self._rate_limiter,
             retry_delays=self._retry_delays,

@@ -12,10 +12,10 @@ from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Upd
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseUpdateProcessor,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     Defaults,
@@ -28,7 +28,8 @@ from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
-from bot.telegram import ask, play, render
+from bot.telegram import ask, play, presence, render
+from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
 from bot.telegram.resilience import (
     READ_TIMEOUT,
     BotBuilder,
@@ -141,6 +142,7 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     clock: Callable[[], float] = time.time,
+    wait_until: Callable[[float], Awaitable[None]] = wait_in_real_time,
     rng: random.Random | None = None,
     rate_limiter: bool = True,
     retry_delays: tuple[float, ...] = (0.5, 2.0),
@@ -179,8 +181,8 @@ def build_application(
         ResilientRequest(get_updates_request, delays=(), failures=failures)
     )
     if rate_limiter:
-        # Queues our own sends under Telegram's limits and retries a 429 after retry_after.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # Paces every send under Telegram's flood limits, per chat (see pacing.py).
+        builder = builder.rate_limiter(PacedRateLimiter(clock=clock, wait_until=wait_until))
     app = builder.build()
     with app.bot._unfrozen():  # python-telegram-bot freezes its objects after __init__
         app.bot.failures = failures
@@ -213,6 +215,7 @@ def add_handlers(app: Application) -> None:
             CallbackQueryHandler(ask.example_button, pattern=r"^ex:"),
             *play.callback_handlers(),
             CallbackQueryHandler(ask.stale_callback),
+            ChatMemberHandler(presence.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )
     app.add_error_handler(on_error)
@@ -230,6 +233,7 @@ async def on_start(app: Application) -> None:
             scope=BotCommandScopeDefault(),
             language_code=None if lang == Lang.EN else lang.value,
         )
+    await presence.describe_bot(app.bot)
     await play.on_startup(app)
 
 

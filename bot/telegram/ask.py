@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 from bot.knowledge.dataset import Lang
 from bot.knowledge.lookup import Answer
 from bot.quiz.round import SCORING_RULE
-from bot.telegram import render
+from bot.telegram import render, rounds
 from bot.telegram.render import t
 from bot.telegram.services import services
 
@@ -95,6 +95,12 @@ async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, 
         await update.effective_message.reply_html(t("empty", lang, example=example))
         return
     answer = svc.lookup.answer(question)
+    chat_id = update.effective_chat.id
+    if answer.found and (
+        declined := await rounds.decline(context.application, chat_id, answer.facts)
+    ):
+        await update.effective_message.reply_html(declined)  # the open quiz question's fact
+        return
     log.debug(
         "question answered: found=%s facts=%s score=%s", answer.found, answer.facts, answer.score
     )

@@ -128,3 +128,109 @@ async def test_wrong_token_is_unauthorized_and_faults_can_be_injected():
     assert status == 429 and body["parameters"] == {"retry_after": 3}
     status, _ = await call(emu, "getMe")
     assert status == 200
+
+
+# -- chats that change: membership, blocking, migration; inline queries; descriptions ----------
+
+
+def updates_of(emu: BotApiEmulator, kind: str) -> list[dict]:
+    return [u[kind] for u in emu._updates if kind in u]
+
+
+async def test_adding_and_removing_the_bot_are_my_chat_member_updates():
+    emu = BotApiEmulator()
+    ann = emu.add_user("Ann")
+    group = emu.add_group("G", members=[ann])
+    emu.bot_status[group] = "left"
+    service = emu.add_bot_to_group(group, ann)
+    assert service["new_chat_members"][0]["id"] == emu.bot_user["id"]
+    (added,) = updates_of(emu, "my_chat_member")
+    assert (added["old_chat_member"]["status"], added["new_chat_member"]["status"]) == (
+        "left",
+        "member",
+    )
+    assert updates_of(emu, "message")[-1]["new_chat_members"]  # delivered despite privacy mode
+    emu.remove_bot_from_group(group, ann)
+    status, body = await call(emu, "sendMessage", chat_id=group, text="still here?")
+    assert (
+        status == 403
+        and body["description"] == "Forbidden: bot was kicked from the supergroup chat"
+    )
+    _, member = await call(emu, "getChatMember", chat_id=group, user_id=emu.bot_user["id"])
+    assert member["result"]["status"] == "kicked"
+
+
+async def test_a_blocked_user_is_a_403_and_a_my_chat_member_update():
+    emu = BotApiEmulator()
+    ann = emu.add_user("Ann")
+    emu.block(ann)
+    status, body = await call(emu, "sendMessage", chat_id=ann, text="hi")
+    assert status == 403 and "blocked by the user" in body["description"]
+    emu.unblock(ann)
+    statuses = [u["new_chat_member"]["status"] for u in updates_of(emu, "my_chat_member")]
+    assert statuses == ["kicked", "member"]
+    assert (await call(emu, "sendMessage", chat_id=ann, text="hi"))[0] == 200
+
+
+async def test_polls_need_the_right_to_send_them():
+    emu = BotApiEmulator()
+    ann = emu.add_user("Ann")
+    group = emu.add_group("G", members=[ann])
+    emu.set_permissions(group, can_send_polls=False)
+    status, body = await call(emu, "sendPoll", chat_id=group, question="Q?", options=["a", "b"])
+    assert status == 400 and "not enough rights to send polls" in body["description"]
+    _, chat = await call(emu, "getChat", chat_id=group)
+    assert chat["result"]["permissions"]["can_send_polls"] is False
+    emu.bot_status[group] = "administrator"  # admins may send polls whatever members may do
+    assert (await call(emu, "sendPoll", chat_id=group, question="Q?", options=["a", "b"]))[0] == 200
+
+
+async def test_a_group_upgraded_to_a_supergroup_gets_a_new_id():
+    emu = BotApiEmulator()
+    ann = emu.add_user("Ann")
+    group = emu.add_group("G", members=[ann], supergroup=False)
+    new_id = emu.migrate_to_supergroup(group, ann)
+    assert new_id != group and emu.chats[new_id]["type"] == "supergroup"
+    to_new, from_old = [m for m in updates_of(emu, "message")][-2:]
+    assert to_new["chat"]["id"] == group and to_new["migrate_to_chat_id"] == new_id
+    assert from_old["chat"]["id"] == new_id and from_old["migrate_from_chat_id"] == group
+    status, body = await call(emu, "sendMessage", chat_id=group, text="hello?")
+    assert status == 400 and body["parameters"] == {"migrate_to_chat_id": new_id}
+    assert (await call(emu, "sendMessage", chat_id=new_id, text="hello"))[0] == 200
+
+
+async def test_inline_answers_are_checked_like_telegram():
+    now = [1000.0]
+    emu = BotApiEmulator(clock=lambda: now[0])
+    ann = emu.add_user("Ann")
+    article = {
+        "type": "article",
+        "id": "a1",
+        "title": "HUION",
+        "input_message_content": {"message_text": "<b>Xu</b> Hefeng", "parse_mode": "HTML"},
+    }
+    query = emu.inline_query(ann, "huion founder")
+    (update,) = updates_of(emu, "inline_query")
+    assert update["query"] == "huion founder" and update["from"]["id"] == ann
+    bad = {**article, "input_message_content": {"message_text": "a & b", "parse_mode": "HTML"}}
+    assert (await call(emu, "answerInlineQuery", inline_query_id=query, results=[bad]))[0] == 400
+    twice = [article, article]
+    status, body = await call(emu, "answerInlineQuery", inline_query_id=query, results=twice)
+    assert status == 400 and "RESULT_ID_DUPLICATE" in body["description"]
+    ok, _ = await call(
+        emu, "answerInlineQuery", inline_query_id=query, results=[article], cache_time=30
+    )
+    assert ok == 200 and emu.inline_answer(query)["cache_time"] == 30
+    late = emu.inline_query(ann, "x")
+    now[0] += 11
+    status, body = await call(emu, "answerInlineQuery", inline_query_id=late, results=[])
+    assert status == 400 and "query is too old" in body["description"]
+
+
+async def test_descriptions_are_kept_per_language():
+    emu = BotApiEmulator()
+    assert (await call(emu, "setMyDescription", description="About", language_code="zh"))[0] == 200
+    _, body = await call(emu, "getMyDescription", language_code="zh")
+    assert body["result"] == {"description": "About"}
+    status, _ = await call(emu, "setMyShortDescription", short_description="x" * 121)
+    assert status == 400

@@ -26,7 +26,11 @@ def clock():
 
 @pytest.fixture
 def emulator(clock):
-    return BotApiEmulator(clock=clock)
+    """The project's Bot API emulator, flood limits on. No test may provoke a 429 from them:
+    the bot's own pacing must keep every chat inside Telegram's limits."""
+    emulator = BotApiEmulator(clock=clock)
+    yield emulator
+    assert emulator.too_many_requests == 0, "the bot went over Telegram's flood limits"
 
 
 @pytest.fixture

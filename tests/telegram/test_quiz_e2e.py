@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 import pytest
@@ -11,7 +12,15 @@ from bot.sandbox.emulator import EmulatorRefused
 from bot.sandbox.session import Sandbox
 from tests.telegram.conftest import assert_well_formed, buttons, say, tap
 
-pytestmark = pytest.mark.usefixtures("no_errors")
+pytestmark = pytest.mark.usefixtures("no_errors", "no_api_errors")
+
+
+@pytest.fixture
+def no_api_errors(emulator):
+    """Flood limits are on (the emulator's default): no 429, and no other Bot API error."""
+    assert emulator.enforce_flood_limits
+    yield
+    assert emulator.errors == []
 
 
 def db_rows(settings, sql, *args):
@@ -65,7 +74,7 @@ async def test_private_round_runs_from_quiz_to_results(sandbox, emulator, settin
     await vote(sandbox, third, ann, correct_of(third))
     results = emulator.last_bot_message(ann)
     assert "Round over" in results["text"] and "30" in results["text"]
-    assert buttons(results)[0][1] == "again"
+    assert buttons(results)[0][1].startswith("again:")
     questions = {p["poll"]["question"] for p in polls_in(emulator, ann)}
     assert len(questions) == 3  # no repeats within a round
     assert db_rows(settings, "SELECT points, answered, correct, best_streak FROM scores") == [
@@ -84,7 +93,7 @@ async def test_next_round_avoids_questions_the_chat_has_seen(sandbox, emulator, 
         await say(sandbox, ann, ann, "/quiz 5")
         for _ in range(5):
             poll = current_poll(emulator, ann)
-            asked.append(poll["question"].split(" · ", 1)[1])
+            asked.append(poll["question"].rsplit(" · ", 1)[1])
             await vote(sandbox, poll, ann, 0)
     assert len(set(asked)) == 10
 
@@ -269,5 +278,82 @@ async def test_topic_round_keeps_to_the_topic_and_chinese_chats_get_chinese(
     huion_texts = {q.question.zh for q in dataset.quiz if dataset.facts[q.fact].topic == "huion"}
     for _ in range(3):
         poll = current_poll(emulator, ann)
-        assert poll["question"].split(" · ", 1)[1] in huion_texts
+        assert poll["question"].rsplit(" · ", 1)[1] in huion_texts
         await vote(sandbox, poll, ann, correct_of(poll))
+
+
+# -- the four failures seen against a strict Bot API ----------------------------------------------
+
+
+@pytest.fixture
+def strict(emulator):
+    """Telegram's flood limits on; every Bot API error the bot provoked is checked at the end."""
+    emulator.enforce_flood_limits = True
+    yield emulator
+    assert emulator.errors == []
+
+
+async def test_a_timed_group_poll_is_not_stopped_after_telegram_closed_it(
+    sandbox, strict, group, players
+):
+    ann, ben, _ = players
+    await say(sandbox, group, ann, "/quiz 2")
+    for _ in range(2):
+        poll = current_poll(strict, group)
+        await vote(sandbox, poll, ben, correct_of(poll))
+        await sandbox.advance(31)  # Telegram closes the poll at 30 s, the bot's timer a bit later
+    assert "Round over" in strict.last_bot_message(group)["text"]
+    assert not [m for m, _ in strict.calls if m == "stopPoll"]
+
+
+async def test_poll_text_with_html_characters_is_escaped(sandbox, strict, players, settings):
+    ann = players[0]
+    (panel,) = await say(sandbox, ann, ann, "/settings")
+    await tap(sandbox, ann, panel, ann, 7)  # 20 questions: every Tencent question
+    strict.clock.advance(3)
+    await say(sandbox, ann, ann, "/quiz tencent")
+    seen = []
+    while "poll" in strict.last_bot_message(ann) and len(seen) < 20:
+        poll = current_poll(strict, ann)
+        seen.append(poll["question"])
+        strict.clock.advance(2)
+        await vote(sandbox, poll, ann, correct_of(poll))
+    assert any("R&D" in q for q in seen)  # shown as typed, not as "R&amp;D"
+    assert "Round over" in strict.last_bot_message(ann)["text"]
+
+
+async def test_a_vote_arriving_before_the_poll_id_is_stored_still_counts(
+    sandbox, emulator, group, players, settings
+):
+    ann, ben, _ = players
+    original = emulator.handle
+
+    async def slow_send_poll(url, params):
+        status, body = await original(url, params)
+        if url.endswith("/sendPoll") and status == 200:
+            poll = json.loads(body)["result"]["poll"]
+            emulator.vote(poll["id"], ben, [correct_of(poll)])  # faster than sendPoll's answer
+            async with asyncio.timeout(5):
+                while emulator.pending_updates:
+                    await asyncio.sleep(0.001)
+            await asyncio.sleep(0.05)  # the vote is handled before the bot knows the poll
+        return status, body
+
+    emulator.handle = slow_send_poll
+    await say(sandbox, group, ann, "/quiz 1")
+    emulator.handle = original
+    await sandbox.advance(31)
+    reveal = [m for m in emulator.bot_messages(group) if "Answer:" in m.get("text", "")][-1]
+    assert "Ben (+15)" in reveal["text"]
+    assert db_rows(settings, "SELECT user_id, correct FROM answers") == [(ben, 1)]
+
+
+async def test_a_fast_private_round_stays_within_one_message_a_second(sandbox, strict, players):
+    ann = players[0]
+    await say(sandbox, ann, ann, "/quiz 5")
+    for _ in range(5):
+        poll = current_poll(strict, ann)
+        strict.clock.advance(2)  # a quick player: an answer every two seconds
+        await vote(sandbox, poll, ann, correct_of(poll))
+    assert "Round over" in strict.last_bot_message(ann)["text"]
+    assert not [e for e in strict.errors if e[1] == 429]
