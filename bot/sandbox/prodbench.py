@@ -332,7 +332,21 @@ async def soak_run(db: Path, seconds: float, fault_rate: float = 0.01) -> dict:
             emu.send_message(group, members[0], "/quiz 3")
             await asyncio.sleep(60)
 
+    rss_samples: list[float] = []
+    calls = 0
+
+    async def sample() -> None:
+        """RSS once a tenth of the run; the emulator's own call log is emptied as it goes (it
+        lives in this process and would otherwise grow with every call)."""
+        nonlocal calls
+        while True:
+            await asyncio.sleep(seconds / 10)
+            calls += len(emu.calls)
+            emu.calls.clear()
+            rss_samples.append(rss_mb())
+
     watcher = asyncio.create_task(watch())
+    sampler = asyncio.create_task(sample())
     try:
         await asyncio.gather(
             *[asker(u) for u in askers], *[player(u) for u in players], group_rounds()
@@ -349,13 +363,15 @@ async def soak_run(db: Path, seconds: float, fault_rate: float = 0.01) -> dict:
     finally:
         running = False
         watcher.cancel()
+        sampler.cancel()
         await sandbox.stop()
         logging.getLogger().removeHandler(counter)
         logging.getLogger().setLevel(root_level)
         loop.set_exception_handler(None)
     return {
         "seconds": seconds,
-        "calls": len(emu.calls),
+        "calls": calls + len(emu.calls),
+        "rss_samples": rss_samples,
         "faults": dict(emu.fault_counts),
         "crashes": len(crashes) + (0 if alive else 1),
         "crash_samples": crashes[:3],
@@ -426,9 +442,11 @@ def bench_soak(quick: bool, minutes: float | None) -> bool:
         f"{r['too_many_requests']}, database {integrity} (targets 0, 0, 0) {verdict(ok)}"
     )
     print(
-        f"RSS start {r['rss_start']:.0f} MB, end {r['rss_end']:.0f} MB ({grown:+.0f} MB); log: "
-        f"{r['log_levels']} with {r['tracebacks']} tracebacks"
+        f"RSS start {r['rss_start']:.0f} MB, end {r['rss_end']:.0f} MB ({grown:+.0f} MB); every "
+        f"tenth of the run: {' '.join(f'{m:.0f}' for m in r['rss_samples'])} MB (this process "
+        "holds the emulator too: its chat histories grow with the traffic)"
     )
+    print(f"log: {r['log_levels']} with {r['tracebacks']} tracebacks")
     for sample in r["log_samples"]:
         print(f"  log: {sample}")
     for sample in r["crash_samples"]:
