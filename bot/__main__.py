@@ -4,6 +4,7 @@ python -m bot                      without TELEGRAM_BOT_TOKEN: a local chat in t
                                    with it: the real bot (long polling)
 python -m bot ask "QUESTION"       print the answer
 python -m bot ask --json           one question per stdin line -> one JSON object per line
+                                   (--follow: each may follow up the one before)
 python -m bot validate [DATA_DIR]  check the dataset; one line; exit 1 on an error
 python -m bot bench                lookup and quiz benchmarks
 """
@@ -71,6 +72,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ask = sub.add_parser("ask", help="answer a question from the command line")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="read questions from stdin, write JSON")
+    ask.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --json: each question may follow up the one before, as in a private chat",
+    )
     validate = sub.add_parser("validate", help="check the dataset")
     validate.add_argument("validate_dir", nargs="?", type=Path, metavar="DATA_DIR")
     bench = sub.add_parser("bench", help="benchmarks: lookup latency, start-up, quiz throughput")
@@ -118,23 +124,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.lookup import Lookup
+    from bot.knowledge.wording import compose
 
-    lookup = Lookup(load_dataset(settings.data_dir))
+    dataset = load_dataset(settings.data_dir)
+    lookup = Lookup(dataset)
     if not args.json:
         question = " ".join(args.question)
         if not question.strip():
             print('usage: python -m bot ask "QUESTION"  (or --json with questions on stdin)')
             return 2
-        print(lookup.answer(question).text)
+        print(compose(lookup.answer(question), dataset).plain())
         return 0
+    earlier = None
     for line in sys.stdin:
         question = line.rstrip("\n")
         if not question.strip():
             continue
-        answer = lookup.answer(question)
+        answer = lookup.answer(question, context=earlier if args.follow else None)
+        earlier = answer.context
         record = {
             "question": question,
-            "answer": answer.text,
+            "answer": compose(answer, dataset).plain(),
+            "kind": answer.kind.value,
             "found": answer.found,
             "facts": list(answer.facts),
             "score": answer.score,
