@@ -29,7 +29,15 @@ _PRESENT = frozenset(
 
 
 async def describe_bot(bot: Bot) -> None:
-    """Set the profile texts in every language, calling Telegram only for what changed."""
+    """Set the profile texts in every language, calling Telegram only for what changed. Only
+    cosmetic: a failure is logged and the bot starts anyway."""
+    try:
+        await _describe(bot)
+    except TelegramError as error:
+        log.warning("could not set the bot's description: %s", error)
+
+
+async def _describe(bot: Bot) -> None:
     for lang in Lang:
         code = None if lang is Lang.EN else lang.value
         wanted = render.STRINGS["bot_description"][lang]
