@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -216,6 +216,7 @@ def add_handlers(app: Application) -> None:
             *play.callback_handlers(),
             CallbackQueryHandler(ask.stale_callback),
             ChatMemberHandler(presence.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, presence.chat_migrated),
         ]
     )
     app.add_error_handler(on_error)
@@ -267,6 +268,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         failures.record(
             error_kind(error),
             f"not allowed to write to a chat (blocked or removed): {error}",
+            level=logging.INFO,
+        )
+        return
+    if isinstance(error, ChatMigrated):  # an update for a group that became a supergroup
+        failures.record(
+            error_kind(error),
+            f"a chat moved to {error.new_chat_id}; the update for its old id was dropped",
             level=logging.INFO,
         )
         return

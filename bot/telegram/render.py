@@ -658,6 +658,10 @@ PRESENCE_STRINGS: dict[str, dict[Lang, str]] = {
             "• 游戏：/quiz 开始一轮（5题）；<code>/quiz 10 绘王</code> 指定题数和主题。/top 查看排行榜。"
         ),
     },
+    "round_moved": {
+        Lang.EN: "This group is now a supergroup: the quiz round carries on here.",
+        Lang.ZH: "本群已升级为超级群组，问答在这里继续。",
+    },
     "welcome_polls": {
         Lang.EN: "Questions come as quiz polls; admins can switch to buttons in /settings.",
         Lang.ZH: "题目以测验投票的形式发出；管理员可在 /settings 中改为按钮。",
