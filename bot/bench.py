@@ -123,7 +123,13 @@ def bench_lookup(settings: Settings, quick: bool) -> None:
     )
 
 
-def run_bench(settings: Settings, *, quick: bool = False, only: str | None = None) -> int:
+def run_bench(
+    settings: Settings,
+    *,
+    quick: bool = False,
+    only: str | None = None,
+    minutes: float | None = None,
+) -> int:
     if only in (None, "lookup"):
         print("== lookup ==")
         bench_lookup(settings, quick)

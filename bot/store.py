@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,14 @@ import aiosqlite
 
 from bot.knowledge.dataset import Lang
 from bot.quiz.bank import QuizQuestion
-from bot.quiz.round import AnswerMode, ChatSettings, Judgement, RoundState, RoundStatus
+from bot.quiz.round import (
+    AnswerMode,
+    ChatSettings,
+    Judgement,
+    RoundState,
+    RoundStatus,
+    Verdict,
+)
 
 MIGRATIONS = [
     # 1: the first schema
@@ -103,11 +111,69 @@ MIGRATIONS = [
         PRIMARY KEY (chat_id, key)
     );
     """,
+    # 2: fair, restartable rounds and boards. A question's options are stored in the order shown
+    # (option_order: shown position -> authored position); sending_at marks a send begun, so a
+    # restart never sends a question twice; "Play again" repeats a round's topic; a chat's board
+    # counts answers from board_since (a reset keeps the history).
+    """
+    ALTER TABLE rounds ADD COLUMN topic TEXT;
+    ALTER TABLE questions ADD COLUMN option_order TEXT;
+    ALTER TABLE questions ADD COLUMN sending_at REAL;
+    ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
+    CREATE INDEX rounds_by_chat ON rounds(chat_id);
+    CREATE INDEX answers_by_time ON answers(answered_at);
+    """,
 ]
 
 
 class StoreError(RuntimeError):
     """The database cannot be used by this version of the bot."""
+
+
+def _check_location(path: Path) -> None:
+    """What can be said before SQLite opens the file: a folder, a missing folder, permissions."""
+    folder = path.parent
+    if path.is_dir():
+        raise StoreError(
+            f"is a folder, not a file: name a file in it, e.g. {path / 'awards_bot.sqlite3'}"
+        )
+    if not folder.is_dir():
+        raise StoreError(
+            f"the folder {folder} does not exist: create it (mkdir -p {folder}) or mount the "
+            "volume meant for the database there"
+        )
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise StoreError(
+                "cannot be read by this user: give the user running the bot read and write "
+                "access to it (chown or chmod)"
+            )
+        if not os.access(path, os.W_OK):
+            raise StoreError(
+                "is read-only: the bot writes rounds and scores there; make it writable by "
+                "the user running the bot, or point AWARDS_BOT_DB at a writable copy"
+            )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"the folder {folder} is read-only: SQLite creates the database and its -wal and "
+            "-shm files there; make it writable by the user running the bot"
+        )
+
+
+def _explain(error: sqlite3.Error, path: Path) -> str:
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return (
+            "is not a usable SQLite database (damaged, or another kind of file): restore it "
+            f"from a backup, or move it away and a new one is made ({text})"
+        )
+    if "readonly" in text or "read-only" in text:
+        return "is read-only: make it and its folder writable by the user running the bot"
+    if "unable to open" in text:
+        return f"cannot be opened ({text}): check that {path.parent} is writable"
+    if "locked" in text or "busy" in text:
+        return f"is locked by another process ({text}): is another instance of the bot running?"
+    return f"cannot be used: {text}"
 
 
 def _statements(script: str) -> list[str]:
@@ -134,6 +200,8 @@ class StoredQuestion:
     poll_id: str | None
     message_id: int | None
     closed: bool
+    sending: bool = False  # a send was begun (it may or may not have reached the chat)
+    shuffled: bool = False  # its options are stored in the order shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +209,8 @@ class StoredRound:
     state: RoundState
     mode: AnswerMode
     lang: Lang
+    topic: str | None = None
+    started_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,32 +238,55 @@ class Store:
         self._names: dict[int, str | None] = {}  # user id -> name known to be stored
         # Answers are written in batches (group commit): one transaction for every answer that
         # arrived while the previous batch was being written.
-        self._pending: list[tuple[tuple, asyncio.Future]] = []
+        self._pending: list[tuple[tuple, asyncio.Future]] = []  # -> Verdict
         self._writer: asyncio.Task | None = None
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
-        db = await aiosqlite.connect(str(path), isolation_level=None)  # we BEGIN/COMMIT ourselves
-        db.row_factory = aiosqlite.Row
-        for pragma in (
-            "journal_mode=WAL",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-            "busy_timeout=5000",
-        ):
-            await db.execute(f"PRAGMA {pragma}")
-        store = cls(db)
+        """Open (or create) the database and bring its schema up to date.
+
+        Every reason the file cannot be used raises StoreError with one sentence saying what to
+        do. Nothing is written before the schema version is known to be one this bot can use (a
+        newer database is refused as it was found: no WAL switch, no migration)."""
+        path = Path(path)
+        _check_location(path)
         try:
+            db = await aiosqlite.connect(str(path), isolation_level=None)  # we BEGIN/COMMIT
+        except sqlite3.Error as error:
+            raise StoreError(_explain(error, path)) from None
+        try:
+            db.row_factory = aiosqlite.Row
+            store = cls(db)
+            version = await store.schema_version()  # reads the header: "not a database" here
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"the database has schema version {version}, newer than this bot knows "
+                    f"({len(MIGRATIONS)}): run a newer version of the bot"
+                )
+            await db.execute("BEGIN IMMEDIATE")  # can we write? (read-only file, folder, mount)
+            await db.execute("ROLLBACK")
+            for pragma in (
+                "journal_mode=WAL",
+                "foreign_keys=ON",
+                "synchronous=NORMAL",
+                "busy_timeout=5000",
+            ):
+                await db.execute(f"PRAGMA {pragma}")
             await store._migrate()
-        except BaseException:
+            store._path = path  # for the health check
+        except BaseException as error:
             await db.close()  # its thread would otherwise keep the process alive
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(_explain(error, path)) from None
             raise
         return store
 
     async def close(self) -> None:
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
-        await self._db.close()
+        try:
+            if self._writer is not None:
+                await asyncio.gather(self._writer, return_exceptions=True)
+        finally:
+            await self._db.close()
 
     async def abandon(self) -> None:
         """Drop the connection without any further writes (a simulated crash, for tests)."""
@@ -277,13 +370,17 @@ class Store:
         return list(await (await self._db.execute(sql, args)).fetchall())
 
     # -- chats and users -------------------------------------------------------------------------
-    async def ensure_chat(self, chat_id: int, chat_type: str, title: str | None) -> None:
+    async def ensure_chat(
+        self, chat_id: int, chat_type: str, title: str | None, lang: Lang | None = None
+    ) -> None:
+        """Record a chat; `lang` is its language when it is new (a private chat starts in its
+        user's language), kept as it is afterwards."""
         await self._transaction(
             [
                 (
-                    "INSERT INTO chats (id, type, title) VALUES (?, ?, ?) "
+                    "INSERT INTO chats (id, type, title, lang) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET title = excluded.title",
-                    (chat_id, chat_type, title),
+                    (chat_id, chat_type, title, (lang or Lang.EN).value),
                 )
             ]
         )
@@ -314,6 +411,59 @@ class Store:
             ]
         )
 
+    async def move_chat(self, old_id: int, new_id: int, chat_type: str = "supergroup") -> bool:
+        """A group upgraded to a supergroup (Telegram gives it a new id): its settings, board,
+        scores, seen questions and rounds (answers with them, a running one too) move to the new
+        id in one transaction. True if there was anything to move."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    "INSERT INTO chats (id, type, title, mode, seconds, questions, lang, board_since) "
+                    "SELECT ?, ?, title, mode, seconds, questions, lang, board_since FROM chats "
+                    "WHERE id = ? ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
+                    "mode = excluded.mode, seconds = excluded.seconds, "
+                    "questions = excluded.questions, lang = excluded.lang, "
+                    "board_since = excluded.board_since",
+                    (new_id, chat_type, old_id),
+                )
+                moved = cursor.rowcount > 0
+                if moved:
+                    await self._db.execute(
+                        "UPDATE rounds SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                    )
+                    await self._db.execute(
+                        "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, "
+                        "best_streak) SELECT ?, user_id, points, answered, correct, streak, "
+                        "best_streak FROM scores WHERE chat_id = ? AND true "
+                        "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
+                        "points = points + excluded.points, answered = answered + excluded.answered, "
+                        "correct = correct + excluded.correct, streak = excluded.streak, "
+                        "best_streak = MAX(best_streak, excluded.best_streak)",
+                        (new_id, old_id),
+                    )
+                    await self._db.execute(
+                        "INSERT INTO seen (chat_id, key, last_seen) SELECT ?, key, last_seen "
+                        "FROM seen WHERE chat_id = ? AND true ON CONFLICT(chat_id, key) "
+                        "DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
+                        (new_id, old_id),
+                    )
+                    for table, column in (
+                        ("scores", "chat_id"),
+                        ("seen", "chat_id"),
+                        ("chats", "id"),
+                    ):
+                        await self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (old_id,))
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        # Cached rounds and polls carry the old chat id: drop them all (this is rare).
+        for round_id in list(self._rounds):
+            self._forget(round_id)
+        self._by_poll.clear()
+        return moved
+
     async def ensure_user(self, user_id: int, name: str) -> None:
         if self._names.get(user_id) == name:
             return
@@ -337,14 +487,15 @@ class Store:
         settings: ChatSettings,
         questions: list[QuizQuestion],
         at: float,
+        topic: str | None = None,
     ) -> int | None:
         """Store a new round with its questions; None if the chat already has one running."""
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 cursor = await self._db.execute(
-                    "INSERT INTO rounds (chat_id, started_by, mode, lang, seconds, total, started_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO rounds (chat_id, started_by, mode, lang, seconds, total, started_at, topic) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         chat_id,
                         started_by,
@@ -353,6 +504,7 @@ class Store:
                         settings.seconds,
                         len(questions),
                         at,
+                        topic,
                     ),
                 )
                 round_id = cursor.lastrowid
@@ -427,7 +579,9 @@ class Store:
             closed=bool(question and question["closed_at"] is not None),
             status=RoundStatus(row["status"]),
         )
-        return StoredRound(state, AnswerMode(row["mode"]), Lang(row["lang"]))
+        return StoredRound(
+            state, AnswerMode(row["mode"]), Lang(row["lang"]), row["topic"], row["started_at"]
+        )
 
     async def question(self, round_id: int, idx: int) -> StoredQuestion | None:
         row = await self._one(
@@ -465,7 +619,52 @@ class Store:
             row["poll_id"],
             row["message_id"],
             row["closed_at"] is not None,
+            row["sending_at"] is not None,
+            row["option_order"] is not None,
         )
+
+    async def begin_send(
+        self, round_id: int, idx: int, shown: QuizQuestion, order: list[int] | None, at: float
+    ) -> bool:
+        """Before a question is sent: store its options in the order shown (`order`: shown
+        position -> authored position; None: already stored) and mark the send begun. False if
+        a send was begun already (it is never made twice: the first may have reached the chat
+        even if its answer did not reach us)."""
+        where = "WHERE round_id = ? AND idx = ? AND sending_at IS NULL AND closed_at IS NULL"
+        if order is None:
+            sql, args = f"UPDATE questions SET sending_at = ? {where}", (at, round_id, idx)
+        else:
+            sql = f"UPDATE questions SET options = ?, correct = ?, option_order = ?, sending_at = ? {where}"
+            options = json.dumps(shown.options, ensure_ascii=False)
+            args = (options, shown.correct, json.dumps(order), at, round_id, idx)
+        count, _ = await self._transaction(
+            [
+                (sql, args),
+                (
+                    "UPDATE rounds SET current = ? WHERE id = ? AND current <= ?",
+                    (idx, round_id, idx),
+                ),
+            ],
+            round_id,
+        )
+        return count == 1
+
+    async def reopen_send(self, round_id: int, idx: int) -> None:
+        """Forget a sent question's message so it can be sent again (the console only: its
+        emulated chat starts empty after a restart)."""
+        await self._transaction(
+            [
+                (
+                    "UPDATE questions SET sending_at = NULL, message_id = NULL, poll_id = NULL, "
+                    "deadline = NULL WHERE round_id = ? AND idx = ? AND closed_at IS NULL",
+                    (round_id, idx),
+                )
+            ],
+            round_id,
+        )
+        self._by_poll = {
+            p: q for p, q in self._by_poll.items() if (q.round_id, q.idx) != (round_id, idx)
+        }
 
     async def mark_sent(
         self, round_id: int, idx: int, *, deadline: float, poll_id: str | None, message_id: int
@@ -503,6 +702,28 @@ class Store:
             round_id,
         )
         return count == 1
+
+    async def recent(self, round_id: int, upto: int) -> list[tuple[bool, bool]]:
+        """(sent, answered) for questions `upto`, `upto - 1`, ... 0 of a round: how many in a row
+        went unanswered, or could not be sent."""
+        rows = await self._all(
+            "SELECT q.message_id IS NOT NULL AS sent, EXISTS (SELECT 1 FROM answers a "
+            "WHERE a.round_id = q.round_id AND a.idx = q.idx) AS answered "
+            "FROM questions q WHERE q.round_id = ? AND q.idx <= ? ORDER BY q.idx DESC",
+            (round_id, upto),
+        )
+        return [(bool(r["sent"]), bool(r["answered"])) for r in rows]
+
+    async def last_activity(self, round_id: int) -> float:
+        """The latest moment something happened in a round: its start, a send, a deadline, a
+        close (a deadline in the future counts as activity until then)."""
+        row = await self._one(
+            "SELECT MAX(r.started_at, COALESCE(MAX(MAX(COALESCE(q.sending_at, 0), "
+            "COALESCE(q.deadline, 0), COALESCE(q.closed_at, 0))), 0)) "
+            "FROM rounds r LEFT JOIN questions q ON q.round_id = r.id WHERE r.id = ?",
+            (round_id,),
+        )
+        return row[0] if row and row[0] is not None else 0.0
 
     async def advance(self, round_id: int, next_idx: int) -> None:
         await self._transaction(
@@ -547,11 +768,11 @@ class Store:
         judgement: Judgement,
         at: float,
         name: str | None = None,
-    ) -> bool:
+    ) -> Verdict:
         """Store an accepted answer and update the player's score, in one transaction.
 
-        True if it counted; False if it did not: the player had answered this question already,
-        or the question was closed (or does not exist) by the time the answer was written.
+        ACCEPTED if it counted; DUPLICATE if the player had answered this question already; LATE
+        if the question was closed (or does not exist) by the time the answer was written.
         `name` (raw display name) is written with the answer when it changed. Returns once the
         answer is committed; concurrent calls share one transaction (group commit)."""
         future = asyncio.get_running_loop().create_future()
@@ -593,7 +814,7 @@ class Store:
             self._pending = []
             raise
 
-    async def _commit_answers(self, rows: list[tuple]) -> list[bool]:
+    async def _commit_answers(self, rows: list[tuple]) -> list[Verdict]:
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -611,7 +832,7 @@ class Store:
 
     async def _insert_answer(
         self, chat_id, round_id, idx, user_id, option, judgement: Judgement, at, name
-    ) -> bool:
+    ) -> Verdict:
         correct = int(judgement.correct)
         if name is not None:  # the player's name, in the same transaction as the answer
             await self._db.execute(
@@ -632,7 +853,11 @@ class Store:
             (round_id, idx, user_id, option, correct, judgement.points, at, round_id, idx),
         )
         if cursor.rowcount != 1:
-            return False
+            duplicate = await self._one(
+                "SELECT 1 FROM answers WHERE round_id = ? AND idx = ? AND user_id = ?",
+                (round_id, idx, user_id),
+            )
+            return Verdict.DUPLICATE if duplicate else Verdict.LATE
         await self._db.execute(
             "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, best_streak) "
             "VALUES (?, ?, ?, 1, ?, ?, ?) "
@@ -643,7 +868,7 @@ class Store:
             "best_streak = MAX(best_streak, CASE WHEN excluded.correct = 1 THEN streak + 1 ELSE 0 END)",
             (chat_id, user_id, judgement.points, correct, correct, correct),
         )
-        return True
+        return Verdict.ACCEPTED
 
     async def answers(self, round_id: int, idx: int) -> list[tuple[int, str, bool, int]]:
         """(user id, name, correct, points) in the order they were given."""
@@ -685,12 +910,153 @@ class Store:
         )
         return [(r["name"], r["points"]) for r in rows]
 
+    async def board_since(self, chat_id: int) -> float:
+        row = await self._one("SELECT board_since FROM chats WHERE id = ?", (chat_id,))
+        return row[0] if row else 0.0
+
+    async def reset_board(self, chat_id: int, at: float) -> None:
+        """Start the chat's boards afresh at `at`; the answers themselves are kept."""
+        await self._transaction([("UPDATE chats SET board_since = ? WHERE id = ?", (at, chat_id))])
+
+    async def board(
+        self, chat_id: int | None, since: float, limit: int = 10
+    ) -> list[tuple[str, int]]:
+        """Best players by points from answers given at `since` or later: in a chat (from its
+        board's reset at the earliest), or over all chats when chat_id is None."""
+        if chat_id is not None:
+            since = max(since, await self.board_since(chat_id))
+            where, args = "r.chat_id = ? AND a.answered_at >= ?", (chat_id, since)
+        else:
+            where, args = "a.answered_at >= ?", (since,)
+        rows = await self._all(
+            "SELECT u.name, SUM(a.points) AS points FROM answers a "
+            "JOIN rounds r ON r.id = a.round_id JOIN users u ON u.id = a.user_id "
+            f"WHERE {where} GROUP BY a.user_id ORDER BY points DESC, u.name LIMIT ?",
+            (*args, limit),
+        )
+        return [(r["name"], r["points"]) for r in rows]
+
+    async def player_stats(self, user_id: int, chat_id: int | None, since: float) -> Stats:
+        """A player's points, answers and right answers from `since` (in a chat: from its
+        board's reset at the earliest); the best streak is the player's best ever."""
+        if chat_id is not None:
+            since = max(since, await self.board_since(chat_id))
+            where, args = "AND r.chat_id = ?", (chat_id,)
+        else:
+            where, args = "", ()
+        row = await self._one(
+            "SELECT COALESCE(SUM(a.points), 0), COUNT(*), COALESCE(SUM(a.correct), 0) "
+            "FROM answers a JOIN rounds r ON r.id = a.round_id "
+            f"WHERE a.user_id = ? AND a.answered_at >= ? {where}",
+            (user_id, since, *args),
+        )
+        best = await self.stats(user_id, chat_id)
+        return Stats(row[0], row[1], row[2], best.best_streak)
+
     async def seen(self, chat_id: int) -> dict[str, float]:
         rows = await self._all("SELECT key, last_seen FROM seen WHERE chat_id = ?", (chat_id,))
         return {r["key"]: r["last_seen"] for r in rows}
 
+    # -- operations (health, backup, figures) ------------------------------------------------------
+    async def healthy(self, timeout: float = 2.0) -> bool:
+        """The database answers a query in time and its file is still where it was opened."""
+        try:
+            async with asyncio.timeout(timeout):
+                (one,) = await self._one("SELECT 1")
+        except Exception:
+            return False
+        path = getattr(self, "_path", None)
+        return one == 1 and (path is None or path.exists())
 
-def _settle(future: asyncio.Future, *, result: bool = False, error: Exception | None = None):
+    @classmethod
+    async def open_read_only(cls, path: Path | str) -> Store:
+        """For looking only (stats): never creates, migrates or writes the file."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError("does not exist (or is not a file): check AWARDS_BOT_DB")
+        try:
+            db = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as error:
+            raise StoreError(_explain(error, path)) from None
+        store = cls(db)
+        try:
+            db.row_factory = aiosqlite.Row
+            version = await store.schema_version()
+            if version != len(MIGRATIONS):
+                raise StoreError(
+                    f"has schema version {version}, this bot knows {len(MIGRATIONS)}: "
+                    "use the bot version that runs on it"
+                )
+        except BaseException as error:
+            await db.close()
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(_explain(error, path)) from None
+            raise
+        return store
+
+    @staticmethod
+    async def backup(source: Path | str, target: Path | str) -> None:
+        """Copy the database with SQLite's online backup API: a consistent snapshot, safe while
+        the bot runs (in WAL mode its writes go on meanwhile). The copy appears under its name
+        only once complete."""
+        source, target = Path(source), Path(target)
+        if not source.is_file():
+            raise StoreError(f"{source} does not exist: check AWARDS_BOT_DB")
+        if target.exists():
+            raise StoreError(f"{target} exists already: choose a new file name")
+        if not target.parent.is_dir():
+            raise StoreError(f"the folder {target.parent} does not exist")
+        partial = target.with_name(target.name + ".partial")
+
+        def copy() -> None:
+            src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)  # all pages in one step: one read snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+            finally:
+                dst.close()
+                src.close()
+
+        try:
+            await asyncio.to_thread(copy)
+            partial.replace(target)
+        except sqlite3.Error as error:
+            partial.unlink(missing_ok=True)
+            raise StoreError(_explain(error, source)) from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+    async def totals(self, since: float) -> dict[str, tuple[int, int]]:
+        """(since `since`, in total) for chats, players, rounds and answers."""
+        queries = {
+            "chats": (
+                "SELECT COUNT(*) FROM chats",
+                "SELECT COUNT(DISTINCT chat_id) FROM rounds WHERE started_at >= ?",
+            ),
+            "players": (
+                "SELECT COUNT(DISTINCT user_id) FROM answers",
+                "SELECT COUNT(DISTINCT user_id) FROM answers WHERE answered_at >= ?",
+            ),
+            "rounds": (
+                "SELECT COUNT(*) FROM rounds",
+                "SELECT COUNT(*) FROM rounds WHERE started_at >= ?",
+            ),
+            "answers": (
+                "SELECT COUNT(*) FROM answers",
+                "SELECT COUNT(*) FROM answers WHERE answered_at >= ?",
+            ),
+        }
+        out = {}
+        for name, (total_sql, since_sql) in queries.items():
+            (total,) = await self._one(total_sql)
+            (recent,) = await self._one(since_sql, (since,))
+            out[name] = (recent, total)
+        return out
+
+
+def _settle(future: asyncio.Future, *, result=None, error: Exception | None = None):
     if future.done():  # the caller gave up waiting (cancelled)
         return
     if error is not None:

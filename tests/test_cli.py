@@ -128,3 +128,17 @@ def test_database_from_a_newer_bot_gives_one_line(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "newer" in result.stderr and str(db) in result.stderr
+
+
+def test_console_shows_an_open_question_again_after_a_restart_and_a_number_votes(tmp_path):
+    env = {"AWARDS_BOT_DB": str(tmp_path / "c.sqlite3")}
+    first = run(stdin="/quiz 2\n", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "Question 1/2" in first.stdout
+    question = next(line for line in first.stdout.splitlines() if "Question 1/2" in line)
+    second = run(stdin="1\n", env=env)
+    assert second.returncode == 0, second.stderr
+    assert question.split(" · ", 1)[1] in second.stdout  # shown again
+    assert first.stdout.split(question, 1)[1].split("(30 s")[0] in second.stdout  # same order
+    assert "Question 2/2" in second.stdout  # the number voted: the round went on
+    assert "I didn't catch" not in second.stdout and "Traceback" not in second.stderr

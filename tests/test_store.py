@@ -2,6 +2,7 @@
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -67,7 +68,8 @@ async def test_same_user_answering_fifty_times_at_once_counts_once(store):
             for _ in range(50)
         ]
     )
-    assert results.count(True) == 1
+    assert results.count(Verdict.ACCEPTED) == 1
+    assert results.count(Verdict.DUPLICATE) == 49
     stats = await store.stats(5, -1)
     assert (stats.points, stats.answered, stats.correct) == (12, 1, 1)
 
@@ -84,7 +86,7 @@ async def test_fifty_users_answering_at_once_are_all_counted(store):
             for u in range(100, 150)
         ]
     )
-    assert all(results)
+    assert set(results) == {Verdict.ACCEPTED}
     assert len(await store.answers(round_id, 0)) == 50
 
 
@@ -153,3 +155,88 @@ async def test_top_lists_points_and_names_are_stored_raw(store):
         )
     assert await store.top(-1) == [("<b>Ann</b>", 12), ("Ben", 12), ("Cai", 0)]
     assert await store.top(-99) == []
+
+
+async def test_an_answer_refused_says_whether_it_was_a_duplicate_or_too_late(store):
+    round_id = await new_round(store)
+    await store.ensure_user(5, "Eve")
+    await store.ensure_user(6, "Fay")
+
+    def answer(user):
+        return store.record_answer(
+            chat_id=-1, round_id=round_id, idx=0, user_id=user, option=1, judgement=RIGHT, at=1.0
+        )
+
+    assert await answer(5) is Verdict.ACCEPTED
+    assert await answer(5) is Verdict.DUPLICATE
+    await store.close_question(round_id, 0, 2.0)
+    assert await answer(6) is Verdict.LATE  # closed before it was written
+    assert await answer(5) is Verdict.DUPLICATE
+
+
+async def test_boards_count_answers_of_a_period_and_start_again_at_a_reset(store, tmp_path):
+    round_id = await new_round(store)
+    for user, name in ((1, "Ann"), (2, "Ben")):
+        await store.ensure_user(user, name)
+    for user, at in ((1, 100.0), (2, 500.0)):
+        await store.record_answer(
+            chat_id=-1, round_id=round_id, idx=0, user_id=user, option=1, judgement=RIGHT, at=at
+        )
+    assert await store.board(-1, since=0.0) == [("Ann", 12), ("Ben", 12)]
+    assert await store.board(-1, since=200.0) == [("Ben", 12)]
+    assert await store.board(None, since=0.0) == [("Ann", 12), ("Ben", 12)]
+    await store.reset_board(-1, 600.0)
+    assert await store.board(-1, since=0.0) == []
+    assert await store.board(None, since=0.0) == [("Ann", 12), ("Ben", 12)]  # history is kept
+    assert db_count(tmp_path / "t.sqlite3", "answers") == 2
+    stats = await store.player_stats(2, -1, since=0.0)
+    assert (stats.points, stats.answered) == (0, 0)
+    overall = await store.player_stats(2, None, since=0.0)
+    assert (overall.points, overall.answered, overall.correct) == (12, 1, 1)
+
+
+def db_count(path, table):
+    return sqlite3.connect(path).execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+async def test_a_send_is_begun_once_and_keeps_the_shown_order(store):
+    await store.ensure_chat(-1, "supergroup", "G")
+    round_id = await store.create_round(
+        chat_id=-1, started_by=1, settings=ChatSettings(), questions=QUESTIONS, at=0.0
+    )
+    reordered = replace(QUESTIONS[1], options=("c", "a", "b"), correct=2)
+    assert await store.begin_send(round_id, 1, reordered, [2, 0, 1], at=5.0)
+    assert not await store.begin_send(round_id, 1, QUESTIONS[1], [0, 1, 2], at=6.0)
+    asked = await store.question(round_id, 1)
+    assert asked.sending and asked.message_id is None
+    assert asked.question.options == ("c", "a", "b") and asked.question.correct == 2
+    assert await store.last_activity(round_id) == 5.0
+
+
+async def test_a_chat_moved_to_a_new_id_takes_everything_with_it(store, tmp_path):
+    old, new = -5, -1000000000005
+    round_id = await new_round(store, chat_id=old, chat_type="group")
+    await store.save_settings(old, ChatSettings(seconds=60, lang=Lang.ZH))
+    for user in (7, 8):
+        await store.record_answer(
+            chat_id=old, round_id=round_id, idx=0, user_id=user, option=1, judgement=RIGHT, at=1.0
+        )
+    # The new supergroup's first message may have been seen first: its row and a score exist.
+    await store.ensure_chat(new, "supergroup", "G")
+    other = await new_round(store, chat_id=-9)
+    await store.record_answer(
+        chat_id=new, round_id=other, idx=0, user_id=7, option=1, judgement=RIGHT, at=1.0
+    )
+    assert await store.move_chat(old, new)
+
+    assert (await store.settings(new)).seconds == 60 and (await store.settings(new)).lang == Lang.ZH
+    moved = await store.running_round(new)
+    assert moved is not None and moved.state.round_id == round_id and moved.state.chat_id == new
+    assert await store.running_round(old) is None
+    assert (await store.stats(7, new)).points == 24 and (await store.stats(8, new)).points == 12
+    assert (await store.stats(7, old)).answered == 0
+    assert set(await store.seen(new)) == {q.key for q in QUESTIONS}
+    assert await store.seen(old) == {}
+    with sqlite3.connect(tmp_path / "t.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM chats WHERE id = ?", (old,)).fetchone() == (0,)
+    assert not await store.move_chat(old, new)  # nothing left to move

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.knowledge import fairness
+
 
 class Lang(StrEnum):
     EN = "en"
@@ -569,8 +571,10 @@ def _quiz_item(entry: _Entry) -> QuizItem:
         )
     options_en = entry.str_list("options.en", options["en"], required=True)
     options_zh = entry.str_list("options.zh", options["zh"], True) if "zh" in options else None
-    if not 2 <= len(options_en) <= 4:
-        raise entry.fail("options.en", f"expected 2 to 4 options, got {len(options_en)}")
+    if len(options_en) != fairness.OPTIONS:
+        raise entry.fail(
+            "options.en", f"expected exactly {fairness.OPTIONS} options, got {len(options_en)}"
+        )
     if options_zh is not None and len(options_zh) != len(options_en):
         raise entry.fail(
             "options.zh",
@@ -595,12 +599,32 @@ def _quiz_item(entry: _Entry) -> QuizItem:
             )
         if e.count("\n") > MAX_EXPLANATION_LINES:
             raise entry.fail(f"explanation.{lang}", f"more than {MAX_EXPLANATION_LINES} line feeds")
+        if dangling := fairness.dangling_reference(q):
+            raise entry.fail(
+                f"question.{lang}",
+                f"{dangling!r} refers to nothing: a poll shows the question alone; name it",
+            )
+        if not fairness.is_whole_sentence(e):
+            raise entry.fail(
+                f"explanation.{lang}",
+                f"not a whole sentence (end it with . ! ? or 。！？, not cut off): {e!r}",
+            )
         listed = options_zh if lang == "zh" and options_zh else options_en
         for option in listed:
             if len(option) > MAX_OPTION:
                 raise entry.fail(f"options.{lang}", f"option longer than {MAX_OPTION}: {option!r}")
-        if len(set(listed)) != len(listed):
-            raise entry.fail(f"options.{lang}", "two options are the same")
+        if same := fairness.same_options(listed):
+            a, b = (listed[i] for i in same)
+            raise entry.fail(
+                f"options.{lang}",
+                f"two options are the same (ignoring case, spaces and punctuation): {a!r}, {b!r}",
+            )
+        if (implied := fairness.implied_option(listed, correct)) is not None:
+            raise entry.fail(
+                f"options.{lang}",
+                f"wrong option {listed[implied]!r} is true as well: the correct "
+                f"{listed[correct]!r} implies it",
+            )
     return QuizItem(
         id=item_id,
         fact=fact_id,

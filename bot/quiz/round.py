@@ -5,20 +5,27 @@ store) so it survives restarts; this module decides every transition from that s
 - `judge`: is an answer accepted, and how many points does it score;
 - `due` / `after_close`: when a question closes and what comes next;
 - `reveal`: who got a closed question right and wrong;
-- `can_stop`: who may end a round; `rank`: leaderboards with shared ranks for ties.
+- `can_stop`: who may end a round; `rank`: leaderboards with shared ranks for ties;
+- `should_auto_stop`, `is_stuck`: rounds nobody plays, rounds that stalled;
+- `shuffle_options`: the order options are shown in; `parse_quiz_args`: "/quiz 10 huion";
+- `period_start`: where this week's and this month's boards begin (UTC, weeks from Monday).
 
 Streaks: a right answer extends the player's streak in that chat, a wrong one ends it; a question
 left unanswered does not break it.
 
-Scoring (quoted by /help): a right answer scores 10 points plus a speed bonus of up to 5 — the
-share of the time still left, times 5, rounded down; a wrong or late answer scores nothing.
-Only a player's first answer to a question counts.
+Scoring (quoted by /help): a right answer scores 10 points plus a speed bonus of up to 5: 5 for an
+answer in the first fifth of the time, 4 in the second fifth, down to 1 in the last fifth; a wrong
+or late answer scores nothing. Only a player's first answer to a question counts.
 """
 
 from __future__ import annotations
 
+import math
+import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from bot.knowledge.dataset import Lang
@@ -31,15 +38,20 @@ DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 10, 120
 SECONDS_CHOICES = (15, 30, 60)
 QUESTION_CHOICES = (5, 10, 20)
 
+UNANSWERED_TO_STOP = {True: 1, False: 2}  # private chat? -> questions nobody answered, in a row
+STUCK_AFTER = 300.0  # seconds of silence past the longest a question can take: a stalled round
+
 SCORING_RULE = {
     Lang.EN: (
         f"a right answer scores {CORRECT_POINTS} points plus a speed bonus of up to "
-        f"{MAX_SPEED_BONUS} (the share of the time still left, times {MAX_SPEED_BONUS}, rounded "
-        "down); a wrong or late answer scores nothing. Only your first answer to a question counts."
+        f"{MAX_SPEED_BONUS}: {MAX_SPEED_BONUS} for an answer in the first fifth of the time, "
+        f"{MAX_SPEED_BONUS - 1} in the second, down to 1 in the last fifth; a wrong or late answer "
+        "scores nothing. Only your first answer to a question counts."
     ),
     Lang.ZH: (
-        f"答对得{CORRECT_POINTS}分，另有最多{MAX_SPEED_BONUS}分的速度加分（剩余时间占比乘以"
-        f"{MAX_SPEED_BONUS}，向下取整）；答错或超时不得分。每题只算你的第一次作答。"
+        f"答对得{CORRECT_POINTS}分，另有最多{MAX_SPEED_BONUS}分的速度加分：在前五分之一的时间内"
+        f"作答加{MAX_SPEED_BONUS}分，第二个五分之一加{MAX_SPEED_BONUS - 1}分，依次递减，最后五分之一加1分；"
+        "答错或超时不得分。每题只算你的第一次作答。"
     ),
 }
 
@@ -55,10 +67,18 @@ class RoundStatus(StrEnum):
     STOPPED = "stopped"
 
 
+class Period(StrEnum):
+    """A leaderboard's span: weeks start on Monday, 00:00 UTC; months on the 1st."""
+
+    WEEK = "week"
+    MONTH = "month"
+    ALL = "all"
+
+
 class Verdict(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"  # the player answered this question already
-    LATE = "late"  # the question is closed or its time is up
+    LATE = "late"  # the question is closed or its time is up (also: closed when it was written)
     STALE = "stale"  # not the round's current question (or not sent yet), or the round is over
     BAD_OPTION = "bad_option"  # an option the question does not have (forged data)
 
@@ -183,10 +203,41 @@ def reveal(question: QuizQuestion, answers: Iterable[tuple[int, str, bool, int]]
 
 
 def points_for(correct: bool, time_left: float, time_limit: float) -> int:
+    """10 for a right answer, plus 5 in the first fifth of the time ... 1 in the last fifth."""
     if not correct:
         return 0
     share = min(max(time_left / time_limit, 0.0), 1.0) if time_limit > 0 else 0.0
-    return CORRECT_POINTS + int(MAX_SPEED_BONUS * share)
+    return CORRECT_POINTS + math.ceil(MAX_SPEED_BONUS * share)
+
+
+def should_auto_stop(unanswered_in_a_row: int, *, is_private: bool) -> bool:
+    """Nobody is playing: two questions in a row without an answer in a group, one in private."""
+    return unanswered_in_a_row >= UNANSWERED_TO_STOP[is_private]
+
+
+def is_stuck(last_activity: float, seconds: int, at: float) -> bool:
+    """A running round silent for longer than a question could possibly take has stalled (a
+    crash between two steps, a lost timer): it is ended rather than left blocking the chat."""
+    return at - last_activity > seconds + STUCK_AFTER
+
+
+def shuffle_options(question: QuizQuestion, rng: random.Random) -> tuple[QuizQuestion, list[int]]:
+    """The question with its options in a random order, and that order (shown position ->
+    authored position), so the right option is in each position equally often."""
+    order = list(range(len(question.options)))
+    rng.shuffle(order)
+    shown = tuple(question.options[i] for i in order)
+    return replace(question, options=shown, correct=order.index(question.correct)), order
+
+
+def period_start(period: Period, at: float) -> float:
+    """When the board of `period` containing `at` begins (unix seconds)."""
+    if period is Period.ALL:
+        return 0.0
+    day = datetime.fromtimestamp(at, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if period is Period.WEEK:
+        return (day - timedelta(days=day.weekday())).timestamp()
+    return day.replace(day=1).timestamp()
 
 
 def can_stop(*, is_private: bool, user_id: int | None, started_by: int, is_admin: bool) -> bool:
@@ -202,6 +253,29 @@ def rank(rows: list[tuple[str, int]]) -> list[tuple[int, str, int]]:
         shared = out and out[-1][2] == points
         out.append((out[-1][0] if shared else position, name, points))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class QuizArgs:
+    count: int | None = None  # None: the chat's setting
+    topic: str | None = None  # the words naming a topic, as typed
+    bad_count: bool = False  # a number out of range
+
+
+def parse_quiz_args(text: str) -> QuizArgs:
+    """ "/quiz 10 huion", "/quiz huion 10", "/quiz china mobile": a round size first or last,
+    the rest names a topic."""
+    words = text.split()
+    count = None
+    for position in (0, -1):
+        if words and re.fullmatch(r"[-+]?\d+", words[position]):
+            number = parse_round_size(words[position])
+            if number is None:
+                return QuizArgs(bad_count=True)
+            count = number
+            words.pop(position)
+            break
+    return QuizArgs(count, " ".join(words) or None)
 
 
 def parse_round_size(text: str) -> int | None:

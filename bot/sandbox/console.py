@@ -1,7 +1,8 @@
 """A chat with the bot in the terminal, through the real Application and the emulator.
 
 Type a message and press Enter. Inline buttons and poll options are numbered: type the number
-to tap or vote. /quit (or end of input) leaves. With input from a pipe it reads every line,
+to tap or vote (while a poll is open, a number votes in it). /quit (or end of input) leaves.
+A quiz round left open by an earlier run carries on: its open question is shown again. With input from a pipe it reads every line,
 waits for the bot to answer each, and exits 0 at the end.
 """
 
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator, EmulatorRefused
 from bot.sandbox.session import Sandbox
+from bot.telegram import rounds
 
 QUIT = {"/quit", "/exit", "/q"}
 log = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ class Console:
         self.chat_id = chat_id
         self.out = out
         self.choices: list[Callable[[], None]] = []  # what typing 1, 2, 3 ... does now
+        self.poll: list[Callable[[], None]] = []  # the open poll's options: numbers vote first
 
     def show(self, kind: str, payload: dict) -> None:
         if payload.get("chat_id", self.chat_id) != self.chat_id and kind != "callback_answer":
@@ -43,6 +46,7 @@ class Console:
             self._print(f"  ({payload['text']})")
         elif kind == "poll_closed":
             self._print("  (poll closed)")
+            self.poll = []
 
     def _show_message(self, message: dict, edited: bool = False) -> None:
         text = message.get("text") or ""
@@ -54,6 +58,7 @@ class Console:
             for i, option in enumerate(poll["options"], 1):
                 self._print(f"   {i}) {option['text']}")
                 self.choices.append(self._voter(poll["id"], i - 1))
+            self.poll = list(self.choices)
             seconds = poll.get("open_period")
             hint = f"{seconds} s, " if seconds else ""
             self._print(f"   ({hint}type a number to answer)")
@@ -81,9 +86,10 @@ class Console:
 
     def handle_line(self, line: str) -> None:
         text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+        choices = self.poll or self.choices
+        if text.isdigit() and 1 <= int(text) <= len(choices):
             try:
-                self.choices[int(text) - 1]()
+                choices[int(text) - 1]()
             except EmulatorRefused as refused:
                 self._print(f"  ({refused})")
             return
@@ -121,6 +127,9 @@ async def run_console(settings: Settings) -> int:
                 console.show(kind, payload)
 
         printer_task = asyncio.create_task(printer())
+        # This chat starts empty: a round left open by the last run shows its question again.
+        await rounds.driver(sandbox.app).repost_open_question(chat_id)
+        await sandbox.settle()
         if interactive:
             print(
                 "Chatting with the bot offline (no Telegram). Try /start, a question, or /quiz.\n"

@@ -4,20 +4,32 @@ Rules kept here so no handler has to remember them:
 - every piece of user or data text goes through `esc` before it meets HTML;
 - a message never passes MessageLimit.MAX_TEXT_LENGTH (parts that do not fit are dropped whole,
   so a tag is never cut in half);
-- callback data never passes 64 bytes; toast texts never pass 200 characters.
+- callback data never passes 64 bytes; toast texts never pass 200 characters;
+- every callback data format is a `CallbackData` class: packed and parsed in one place.
 """
 
 from __future__ import annotations
 
 import html
+import re
+import typing
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from enum import StrEnum
+from typing import ClassVar, Self
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.constants import CallbackQueryLimit, InlineKeyboardButtonLimit, MessageLimit
+from telegram.constants import (
+    CallbackQueryLimit,
+    InlineKeyboardButtonLimit,
+    MessageLimit,
+    PollLimit,
+)
 
 from bot.knowledge.dataset import Dataset, Lang
 from bot.knowledge.lookup import Answer
 from bot.knowledge.wording import compose, zh_typeset
+from bot.quiz.round import AnswerMode, ChatSettings, Period, Reveal
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
 MAX_CALLBACK_BYTES = InlineKeyboardButtonLimit.MAX_CALLBACK_DATA
@@ -160,12 +172,111 @@ def fit(parts: Iterable[str], sep: str = "\n", limit: int = MAX_TEXT) -> str:
     return sep.join(out)
 
 
-def callback(*fields: str | int) -> str:
-    """Callback data "a:b:c", checked against the 64-byte limit."""
-    data = ":".join(str(f) for f in fields)
-    if len(data.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
-    return data
+class CallbackData:
+    """One callback data format: "prefix:field:field", its fields typed (int, str, StrEnum).
+
+    Subclasses are frozen dataclasses named with a prefix, after aiogram's CallbackData:
+    `AnswerButton(7, 0, 2).pack() == "a:7:0:2"`, `AnswerButton.parse("a:7:0:2")`, and
+    `AnswerButton.parse(anything_else) is None` (forged or foreign data never raises).
+    """
+
+    __slots__ = ()
+    prefix: ClassVar[str]
+    _types: ClassVar[dict[str, type]]
+
+    def __init_subclass__(cls, prefix: str = "", **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.prefix = prefix or cls.prefix
+
+    @classmethod
+    def _field_types(cls) -> dict[str, type]:
+        if "_types" not in cls.__dict__:
+            hints = typing.get_type_hints(cls)
+            cls._types = {f.name: hints[f.name] for f in fields(cls)}
+        return cls._types
+
+    def pack(self) -> str:
+        values = [str(getattr(self, name)) for name in self._field_types()]
+        if any(":" in v or not v for v in values):
+            raise ValueError(f"callback data field empty or with ':': {values!r}")
+        data = ":".join([self.prefix, *values])
+        if len(data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def parse(cls, data: object) -> Self | None:
+        if not isinstance(data, str):
+            return None
+        prefix, *parts = data.split(":")
+        types = cls._field_types()
+        if prefix != cls.prefix or len(parts) != len(types):
+            return None
+        values = []
+        for part, kind in zip(parts, types.values(), strict=True):
+            if kind is int:
+                if not re.fullmatch(r"-?\d{1,19}", part):
+                    return None
+                values.append(int(part))
+            elif isinstance(kind, type) and issubclass(kind, StrEnum):
+                try:
+                    values.append(kind(part))
+                except ValueError:
+                    return None
+            elif re.fullmatch(r"[\w.-]{1,60}", part):
+                values.append(part)
+            else:
+                return None
+        return cls(*values)
+
+    @classmethod
+    def matches(cls, data: object) -> bool:
+        """For CallbackQueryHandler(pattern=...)."""
+        return cls.parse(data) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerButton(CallbackData, prefix="a"):
+    round_id: int
+    idx: int
+    option: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettingButton(CallbackData, prefix="set"):
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgainButton(CallbackData, prefix="again"):
+    round_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardButton(CallbackData, prefix="top"):
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreButton(CallbackData, prefix="score"):
+    period: Period
+    user_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ResetButton(CallbackData, prefix="reset"):
+    confirm: int  # 1: reset the board, 0: keep it
+
+
+@dataclass(frozen=True, slots=True)
+class TopicButton(CallbackData, prefix="topic"):
+    topic_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleButton(CallbackData, prefix="ex"):
+    index: int
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -191,7 +302,7 @@ def answer_html(answer: Answer, dataset: Dataset) -> str:
 
 
 def topic_buttons(dataset: Dataset, topic_ids: Iterable[str], lang: Lang, per_row: int = 2):
-    buttons = [(dataset.topics[tid].title.get(lang), callback("topic", tid)) for tid in topic_ids]
+    buttons = [(dataset.topics[tid].title.get(lang), TopicButton(tid).pack()) for tid in topic_ids]
     return keyboard([buttons[i : i + per_row] for i in range(0, len(buttons), per_row)])
 
 
@@ -209,7 +320,7 @@ def topic_html(dataset: Dataset, topic_id: str, lang: Lang) -> str:
 
 
 def example_buttons(lang: Lang) -> InlineKeyboardMarkup:
-    return keyboard([[(q, callback("ex", i))] for i, q in enumerate(EXAMPLE_QUESTIONS[lang])])
+    return keyboard([[(q, ExampleButton(i).pack())] for i, q in enumerate(EXAMPLE_QUESTIONS[lang])])
 
 
 # -- quiz -------------------------------------------------------------------------------------
@@ -226,6 +337,10 @@ QUIZ_STRINGS: dict[str, dict[Lang, str]] = {
         Lang.EN: "A quiz round is already running here (question {current} of {total}). "
         "Use /stop to end it.",
         Lang.ZH: "本聊天已有一轮问答在进行（第{current}/{total}题）。发送 /stop 结束。",
+    },
+    "stuck_ended": {
+        Lang.EN: "The last round here had stalled, so I ended it.",
+        Lang.ZH: "上一轮问答已停滞，我已将其结束。",
     },
     "bad_count": {
         Lang.EN: "A round has 1 to {max} questions, e.g. <code>/quiz 10</code>. "
@@ -249,6 +364,18 @@ QUIZ_STRINGS: dict[str, dict[Lang, str]] = {
     "nobody_right": {Lang.EN: "Nobody got it this time.", Lang.ZH: "这题没有人答对。"},
     "results": {Lang.EN: "🏁 <b>Round over!</b>", Lang.ZH: "🏁 <b>本轮结束！</b>"},
     "stopped": {Lang.EN: "⏹ <b>Round stopped.</b>", Lang.ZH: "⏹ <b>本轮已停止。</b>"},
+    "auto_stopped": {
+        Lang.EN: "⏹ <b>Round ended</b>: nobody answered the last {n} question{plural}.",
+        Lang.ZH: "⏹ <b>本轮已结束</b>：最近{n}题无人作答。",
+    },
+    "send_failed": {
+        Lang.EN: "⏹ <b>Round ended</b>: I could not send the questions here.",
+        Lang.ZH: "⏹ <b>本轮已结束</b>：题目发送失败。",
+    },
+    "stalled": {
+        Lang.EN: "⏹ <b>Round ended</b>: it had stalled.",
+        Lang.ZH: "⏹ <b>本轮已结束</b>：问答已停滞。",
+    },
     "no_answers": {Lang.EN: "Nobody answered.", Lang.ZH: "没有人作答。"},
     "play_again": {Lang.EN: "🔁 Play again", Lang.ZH: "🔁 再来一轮"},
     "no_round": {
@@ -266,20 +393,53 @@ QUIZ_STRINGS: dict[str, dict[Lang, str]] = {
         Lang.ZH: "你已经回答过这题了。",
     },
     "toast_late": {Lang.EN: "⏰ Time is up for this question.", Lang.ZH: "⏰ 这题已经结束了。"},
+    "toast_running": {
+        Lang.EN: "A round is already running here.",
+        Lang.ZH: "本聊天已有一轮问答在进行。",
+    },
+    "decline_open": {
+        Lang.EN: "That is the quiz question open in this chat: ask me after the reveal!",
+        Lang.ZH: "这正是本聊天正在进行的问答题，公布答案后再问我吧！",
+    },
     "score": {
-        Lang.EN: "<b>{name}</b>\nIn this chat: {chat}\nOverall: {overall}",
-        Lang.ZH: "<b>{name}</b>\n本聊天：{chat}\n总计：{overall}",
+        Lang.EN: "<b>{name}</b> · {period}\nIn this chat: {chat}\nOverall: {overall}",
+        Lang.ZH: "<b>{name}</b> · {period}\n本聊天：{chat}\n总计：{overall}",
     },
     "score_line": {
         Lang.EN: "{points} points · {correct}/{answered} correct ({accuracy}) · best streak {streak}",
         Lang.ZH: "{points}分 · 答对{correct}/{answered}（{accuracy}）· 最长连对{streak}",
     },
     "score_none": {Lang.EN: "no answers yet", Lang.ZH: "还没有作答"},
-    "top_chat": {Lang.EN: "🏆 <b>Top players in this chat</b>", Lang.ZH: "🏆 <b>本群排行榜</b>"},
-    "top_global": {Lang.EN: "🏆 <b>Top players overall</b>", Lang.ZH: "🏆 <b>总排行榜</b>"},
+    "top_chat": {
+        Lang.EN: "🏆 <b>Top players in this chat</b> · {period}",
+        Lang.ZH: "🏆 <b>本群排行榜</b> · {period}",
+    },
+    "top_global": {
+        Lang.EN: "🏆 <b>Top players overall</b> · {period}",
+        Lang.ZH: "🏆 <b>总排行榜</b> · {period}",
+    },
     "top_empty": {
         Lang.EN: "No scores yet. Start a round with /quiz!",
         Lang.ZH: "还没有得分记录。发送 /quiz 开始吧！",
+    },
+    "period_week": {Lang.EN: "This week", Lang.ZH: "本周"},
+    "period_month": {Lang.EN: "This month", Lang.ZH: "本月"},
+    "period_all": {Lang.EN: "All time", Lang.ZH: "全部"},
+    "reset_confirm": {
+        Lang.EN: "Reset this chat's board? Every board starts again from now; the answers "
+        "themselves are kept.",
+        Lang.ZH: "要重置本群排行榜吗？所有榜单将从现在重新开始，作答记录会保留。",
+    },
+    "reset_yes": {Lang.EN: "Yes, reset", Lang.ZH: "确认重置"},
+    "reset_no": {Lang.EN: "Cancel", Lang.ZH: "取消"},
+    "reset_done": {
+        Lang.EN: "The board starts afresh from now.",
+        Lang.ZH: "排行榜已从现在重新开始。",
+    },
+    "reset_kept": {Lang.EN: "The board is unchanged.", Lang.ZH: "排行榜未改动。"},
+    "reset_denied": {
+        Lang.EN: "Only group admins can reset the board.",
+        Lang.ZH: "只有群管理员可以重置排行榜。",
     },
     "settings": {
         Lang.EN: "⚙️ <b>Quiz settings</b>\nAnswers: {mode} · Time: {seconds} s · Questions: {count} · Language: {lang}",
@@ -294,6 +454,7 @@ QUIZ_STRINGS: dict[str, dict[Lang, str]] = {
     "saved": {Lang.EN: "Saved.", Lang.ZH: "已保存。"},
 }
 STRINGS.update(QUIZ_STRINGS)
+LANG_NAMES = {Lang.EN: "English", Lang.ZH: "中文"}
 
 
 def ranked_lines(rows: Sequence[tuple[int, str, int]], limit: int = 10) -> list[str]:
@@ -303,6 +464,169 @@ def ranked_lines(rows: Sequence[tuple[int, str, int]], limit: int = 10) -> list[
         f"{medals.get(rank, f'{rank}.')} {esc(clip(name, 64))} — {points}"
         for rank, name, points in rows[:limit]
     ]
+
+
+def round_intro(count: int, topic: str, settings: ChatSettings) -> str:
+    lang = settings.lang
+    how = STRINGS["how_poll" if settings.mode is AnswerMode.POLL else "how_buttons"][lang]
+    return STRINGS["round_start"][lang].format(
+        count=count,
+        plural="" if count == 1 else "s",
+        topic=esc(topic),
+        seconds=settings.seconds,
+        how=how,
+    )
+
+
+def question_header(n: int, total: int, lang: Lang) -> str:
+    return STRINGS["question"][lang].format(n=n, total=total)
+
+
+def poll_question(header: str, text: str) -> str:
+    """A poll's question as HTML: cut to the limit as plain text (Telegram counts after parsing),
+    then escaped."""
+    return esc(clip(f"{header} · {text}", PollLimit.MAX_QUESTION_LENGTH))
+
+
+def poll_option(text: str) -> str:
+    return esc(clip(text, PollLimit.MAX_OPTION_LENGTH))
+
+
+def poll_explanation(text: str) -> str:
+    """Plain text (sent without a parse mode), within the limits of length and line feeds."""
+    text = " ".join(text.split("\n")[: PollLimit.MAX_EXPLANATION_LINE_FEEDS + 1])
+    return clip(text, PollLimit.MAX_EXPLANATION_LENGTH)
+
+
+def button_question(header: str, text: str, extra: Sequence[str] = ()) -> str:
+    return fit([f"<b>{esc(header)}</b>", esc(text), *extra])
+
+
+def answer_keyboard(round_id: int, idx: int, options: Sequence[str]) -> InlineKeyboardMarkup:
+    return keyboard(
+        [[(option, AnswerButton(round_id, idx, i).pack())] for i, option in enumerate(options)]
+    )
+
+
+def verdict(correct: bool, points: int, lang: Lang) -> str:
+    return STRINGS["toast_right" if correct else "toast_wrong"][lang].format(points=points)
+
+
+def reveal_lines(shown: Reveal, lang: Lang, *, names: bool = True) -> list[str]:
+    """The answer and its explanation; in groups (`names`) who got it right."""
+    parts = [
+        STRINGS["reveal"][lang].format(
+            answer=esc(shown.answer), explanation=esc(shown.question.explanation)
+        )
+    ]
+    if names:
+        right = [f"{esc(clip(name, 40))} (+{points})" for _, name, points in shown.right]
+        if right:
+            parts.append(STRINGS["right_players"][lang].format(names=", ".join(right)))
+        else:
+            parts.append(STRINGS["nobody_right"][lang])
+    return parts
+
+
+def results_text(
+    title: str, ranked: Sequence[tuple[int, str, int]], lang: Lang, head: Sequence[str] = ()
+) -> str:
+    lines = ranked_lines(ranked) or [STRINGS["no_answers"][lang]]
+    return fit([*head, title, *lines])
+
+
+def again_keyboard(round_id: int, lang: Lang) -> InlineKeyboardMarkup:
+    return keyboard([[(STRINGS["play_again"][lang], AgainButton(round_id).pack())]])
+
+
+def _mark(label: str, on: bool) -> str:
+    return f"✅ {label}" if on else label
+
+
+def period_name(period: Period, lang: Lang) -> str:
+    return STRINGS[f"period_{period.value}"][lang]
+
+
+def period_keyboard(current: Period, lang: Lang, button) -> InlineKeyboardMarkup:
+    """Buttons to switch a board between this week, this month and all time."""
+    return keyboard(
+        [[(_mark(period_name(p, lang), p is current), button(p).pack()) for p in Period]]
+    )
+
+
+def board_text(
+    ranked: Sequence[tuple[int, str, int]], period: Period, lang: Lang, *, overall: bool
+) -> str:
+    title = STRINGS["top_global" if overall else "top_chat"][lang].format(
+        period=period_name(period, lang)
+    )
+    return fit([title, *(ranked_lines(ranked) or [STRINGS["top_empty"][lang]])])
+
+
+def score_text(name: str, period: Period, here, overall, lang: Lang) -> str:
+    def line(stats) -> str:
+        if not stats.answered:
+            return STRINGS["score_none"][lang]
+        return STRINGS["score_line"][lang].format(
+            points=stats.points,
+            correct=stats.correct,
+            answered=stats.answered,
+            accuracy=f"{stats.accuracy:.0%}",
+            streak=stats.best_streak,
+        )
+
+    return STRINGS["score"][lang].format(
+        name=esc(clip(name, 64)),
+        period=period_name(period, lang),
+        chat=line(here),
+        overall=line(overall),
+    )
+
+
+def settings_panel(
+    settings: ChatSettings, seconds_choices, question_choices
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings text and its buttons, in the chat's language."""
+    lang = settings.lang
+    text = STRINGS["settings"][lang].format(
+        mode=STRINGS["mode_" + settings.mode.value][lang],
+        seconds=settings.seconds,
+        count=settings.questions,
+        lang=LANG_NAMES[settings.lang],
+    )
+    rows = [
+        [
+            (
+                _mark(STRINGS["mode_" + mode.value][lang], settings.mode is mode),
+                SettingButton("mode", mode.value).pack(),
+            )
+            for mode in AnswerMode
+        ],
+        [
+            (_mark(f"{s} s", settings.seconds == s), SettingButton("seconds", str(s)).pack())
+            for s in seconds_choices
+        ],
+        [
+            (_mark(f"{n} ❓", settings.questions == n), SettingButton("questions", str(n)).pack())
+            for n in question_choices
+        ],
+        [
+            (_mark(name, settings.lang == code), SettingButton("lang", code.value).pack())
+            for code, name in LANG_NAMES.items()
+        ],
+    ]
+    return text, keyboard(rows)
+
+
+def reset_keyboard(lang: Lang) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            [
+                (STRINGS["reset_yes"][lang], ResetButton(1).pack()),
+                (STRINGS["reset_no"][lang], ResetButton(0).pack()),
+            ]
+        ]
+    )
 
 
 # -- the bot's profile and its welcome in a new group ---------------------------------------------
@@ -338,6 +662,10 @@ PRESENCE_STRINGS: dict[str, dict[Lang, str]] = {
             "• 提问：<code>/ask 绘王的创始人是谁？</code>，或@我，或回复我的消息。\n"
             "• 游戏：/quiz 开始一轮（5题）；<code>/quiz 10 绘王</code> 指定题数和主题。/top 查看排行榜。"
         ),
+    },
+    "round_moved": {
+        Lang.EN: "This group is now a supergroup: the quiz round carries on here.",
+        Lang.ZH: "本群已升级为超级群组，问答在这里继续。",
     },
     "welcome_polls": {
         Lang.EN: "Questions come as quiz polls; admins can switch to buttons in /settings.",

@@ -1,20 +1,31 @@
 """The round rules with time passed in: no sleeping, no Telegram."""
 
+import random
 from dataclasses import replace
 
 import pytest
 
+from bot.knowledge.dataset import Lang
 from bot.quiz.bank import QuizQuestion
 from bot.quiz.round import (
+    CORRECT_POINTS,
+    MAX_SPEED_BONUS,
+    SCORING_RULE,
     ChatSettings,
+    Period,
     RoundState,
     RoundStatus,
     Verdict,
     can_stop,
+    is_stuck,
+    parse_quiz_args,
     parse_round_size,
+    period_start,
     points_for,
     rank,
     reveal,
+    should_auto_stop,
+    shuffle_options,
 )
 
 T0 = 1_000_000.0
@@ -49,14 +60,20 @@ def judge(s: RoundState, at: float, option=1, already=False, index=0, poll=False
 
 
 @pytest.mark.parametrize(
-    ("left", "points"), [(30, 15), (29, 14), (15, 12), (6, 11), (5.9, 10), (0, 10)]
+    ("left", "points"),
+    [(30, 15), (29.9, 15), (24.1, 15), (24, 14), (15, 13), (6.1, 12), (6, 11), (0.1, 11), (0, 10)],
 )
-def test_speed_bonus_is_the_share_of_time_left_times_five(left, points):
+def test_speed_bonus_is_five_in_the_first_fifth_of_the_time_down_to_one_in_the_last(left, points):
     assert points_for(True, left, 30) == points
 
 
+def test_an_instant_answer_reaches_the_stated_maximum():
+    assert points_for(True, 29.5, 30) == CORRECT_POINTS + MAX_SPEED_BONUS
+    assert f"up to {MAX_SPEED_BONUS}" in SCORING_RULE[Lang.EN]
+
+
 def test_right_answer_scores_and_wrong_answer_scores_nothing():
-    assert judge(state(), T0 + 3).points == 14
+    assert judge(state(), T0 + 3).points == 15
     wrong = judge(state(), T0 + 3, option=2)
     assert wrong.counts and not wrong.correct and wrong.points == 0
 
@@ -124,7 +141,7 @@ def test_ties_share_a_rank():
 
 def test_a_group_round_walks_through_its_questions_on_the_timer():
     s = state(total=2)
-    assert judge(s, T0 + 10).points == 13  # 20 of 30 s left: bonus floor(5 * 2/3) = 3
+    assert judge(s, T0 + 10).points == 14  # 20 of 30 s left: the second fifth, bonus 4
     assert not s.due(T0 + 10) and s.due(T0 + 30)
     s = s.after_close()
     assert judge(s, T0 + 31, index=0).verdict is Verdict.STALE  # the old question
@@ -155,3 +172,58 @@ def test_round_size_and_settings_are_validated():
     assert settings.changed("seconds", "5") is None
     assert settings.changed("mode", "rocket") is None
     assert settings.changed("lang", "zh").lang == "zh"
+
+
+def test_a_round_stops_itself_after_two_unanswered_questions_in_a_group_one_in_private():
+    assert not should_auto_stop(1, is_private=False) and should_auto_stop(2, is_private=False)
+    assert not should_auto_stop(0, is_private=True) and should_auto_stop(1, is_private=True)
+
+
+def test_a_round_silent_for_longer_than_a_question_can_take_is_stuck():
+    assert not is_stuck(T0, 30, T0 + 300)
+    assert is_stuck(T0, 30, T0 + 331)
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "topic", "bad"),
+    [
+        ("", None, None, False),
+        ("10", 10, None, False),
+        ("10 huion", 10, "huion", False),
+        ("huion 10", 10, "huion", False),
+        ("china mobile", None, "china mobile", False),
+        ("3 china mobile", 3, "china mobile", False),
+        ("50", None, None, True),
+        ("huion 0", None, None, True),
+    ],
+)
+def test_quiz_arguments_take_a_size_first_or_last(text, count, topic, bad):
+    args = parse_quiz_args(text)
+    assert (args.count, args.topic, args.bad_count) == (count, topic, bad)
+
+
+def test_weeks_start_on_monday_and_months_on_the_first_utc():
+    wednesday_noon = 1_760_529_600.0  # Wed 15 Oct 2025, 12:00 UTC
+    assert period_start(Period.WEEK, wednesday_noon) == 1_760_313_600.0  # Mon 13 Oct 00:00
+    assert period_start(Period.MONTH, wednesday_noon) == 1_759_276_800.0  # Wed 1 Oct 00:00
+    assert period_start(Period.ALL, wednesday_noon) == 0.0
+
+
+def test_shuffled_options_keep_the_right_answer_and_the_order_maps_back():
+    q = QuizQuestion("k", "f", "t", "Q?", ("a", "b", "c", "d"), 1, "because")
+    shown, order = shuffle_options(q, random.Random(3))
+    assert shown.options[shown.correct] == "b"
+    assert [q.options[i] for i in order] == list(shown.options)
+
+
+def test_each_position_is_right_about_equally_often_over_many_rounds():
+    # Authored data puts the right option second in about half the questions; shuffled at send
+    # time, each of four positions is right close to a quarter of the time.
+    q = QuizQuestion("k", "f", "t", "Q?", ("a", "b", "c", "d"), 1, "because")
+    rng, n = random.Random(11), 8000
+    counts = [0, 0, 0, 0]
+    for _ in range(n):
+        counts[shuffle_options(q, rng)[0].correct] += 1
+    expected = n / 4
+    chi2 = sum((c - expected) ** 2 / expected for c in counts)
+    assert chi2 < 16.3, counts  # 3 degrees of freedom, p = 0.001

@@ -12,7 +12,15 @@ from bot.sandbox.emulator import EmulatorRefused
 from bot.sandbox.session import Sandbox
 from tests.telegram.conftest import assert_well_formed, buttons, say, tap
 
-pytestmark = pytest.mark.usefixtures("no_errors")
+pytestmark = pytest.mark.usefixtures("no_errors", "no_api_errors")
+
+
+@pytest.fixture
+def no_api_errors(emulator):
+    """Flood limits are on (the emulator's default): no 429, and no other Bot API error."""
+    assert emulator.enforce_flood_limits
+    yield
+    assert emulator.errors == []
 
 
 def db_rows(settings, sql, *args):
@@ -66,7 +74,7 @@ async def test_private_round_runs_from_quiz_to_results(sandbox, emulator, settin
     await vote(sandbox, third, ann, correct_of(third))
     results = emulator.last_bot_message(ann)
     assert "Round over" in results["text"] and "30" in results["text"]
-    assert buttons(results)[0][1] == "again"
+    assert buttons(results)[0][1].startswith("again:")
     questions = {p["poll"]["question"] for p in polls_in(emulator, ann)}
     assert len(questions) == 3  # no repeats within a round
     assert db_rows(settings, "SELECT points, answered, correct, best_streak FROM scores") == [
