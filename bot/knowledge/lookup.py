@@ -65,6 +65,7 @@ CUE_WEIGHT = 2.0
 ANSWER_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.7
 ATTRIBUTE_BONUS = 1.5  # a fact that gives what is asked for beats one that only shares words
+KIND_EDGE = 1.05  # and one whose kind is what is asked beats one that also gives it
 
 MIN_SCORE = 2.0  # below this the best fact is a coincidence, not an answer
 # Share of the question's content words the index must know. A question that names nothing the
@@ -138,6 +139,7 @@ class Context:
 
     entity: str
     attributes: tuple[Attribute, ...] = ()
+    terms: tuple[str, ...] = ()  # the previous question's words, for "And BYD?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +187,7 @@ class Answer:
     asked_name: str | None = None
     asked_year: int | None = None
     asked_edition: int | None = None
+    terms: tuple[str, ...] = ()  # the words understood (no names), for a follow-up
 
     @property
     def found(self) -> bool:
@@ -195,7 +198,7 @@ class Answer:
         """What a follow-up to this reply may refer back to."""
         if self.entity is None or self.kind is ReplyKind.OFF_TOPIC:
             return None
-        return Context(self.entity, self.attributes)
+        return Context(self.entity, self.attributes, self.terms)
 
 
 def _entity_term(entity_id: str) -> str:
@@ -258,6 +261,7 @@ class Lookup:
         self._gives = {
             f.id: frozenset(f.gives or GIVES_BY_KIND[f.kind]) for f in dataset.facts.values()
         }
+        self._kind_gives = {f.id: GIVES_BY_KIND[f.kind] for f in dataset.facts.values()}
         self._by_entity: dict[str, list[str]] = defaultdict(list)
         for fact in dataset.facts.values():
             for entity_id in fact.about:
@@ -661,9 +665,12 @@ class Lookup:
         pool = heapq.nlargest(RANKED * 3, scores.items(), key=itemgetter(1))
         wanted = frozenset(u.attributes)
         asked = set(u.terms) if Attribute.NUMBER in wanted else None
+        main = u.attributes[0] if u.attributes else None
         for fact_id, score in pool:
             if not wanted.isdisjoint(self._gives[fact_id]):
                 score *= ATTRIBUTE_BONUS
+                if main in self._kind_gives[fact_id]:  # mainly a count, not one in passing
+                    score *= KIND_EDGE
             if asked and fact_id in self._measures:
                 named = max(len(words & asked) for words in self._measures[fact_id])
                 if named >= 2:  # "design excellence awards" names the figure
@@ -694,7 +701,10 @@ class Lookup:
         back = cues.refers_back(text, cjk_text)
         if u.entity is not None or (u.entities and not short and not back):
             if short and not u.attributes:  # "And BYD?": the previous question, about BYD
-                return self._decide(dataclasses.replace(u, attributes=context.attributes))
+                terms = dict.fromkeys(context.terms, 1.0) | u.terms
+                return self._decide(
+                    dataclasses.replace(u, attributes=context.attributes, terms=terms)
+                )
             return self._decide(u)
         followed = self._follow(u, context, short)
         if short or back:
@@ -721,6 +731,11 @@ class Lookup:
         )
 
     def _decide(self, u: Understanding) -> Answer:
+        answer = self._reply(u)
+        words = tuple(t for t in u.terms if not t.startswith("@"))
+        return dataclasses.replace(answer, terms=words) if words else answer
+
+    def _reply(self, u: Understanding) -> Answer:
         if u.off_domain:
             return self._off_topic(u, [])
         scores, ranked = self._rank(u)
@@ -899,9 +914,9 @@ class Lookup:
     def _missing(self, u: Understanding, entity_id: str, scores: dict[str, float]) -> Answer:
         """ "What was Huawei's winning patent?": the entity is known, what is asked is not."""
         ranked = self._top(scores, set(self._by_entity[entity_id]))
-        # What the sources say about it: facts about it first, then facts that mention it.
-        ranked.sort(key=lambda item: self.dataset.facts[item[1]].about[0] != entity_id)
-        said = [f for _, f in ranked[:MAX_SAID]]
+        # What the sources say about it: facts about it, else the best one that mentions it.
+        own = [f for _, f in ranked if self.dataset.facts[f].about[0] == entity_id]
+        said = own[:MAX_SAID] or [f for _, f in ranked[:1]]
         if not said:
             said = self._by_entity[entity_id][:MAX_SAID]
         return Answer(
