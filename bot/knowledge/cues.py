@@ -28,13 +28,13 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
     ),
     (
         A.PLACE,
-        r"\bwhere\b|\b(what|which) (city|cities|province|provinces|region|regions|place|"
+        r"\bwhere\b|\b(what|which) (city|cities|province|provinces|region|regions|place|clusters?|"
         r"country|location)\b|\bbased in\b|\blocated\b|\bheadquarter",
     ),
     (
         A.RANK,
         r"\brank|\bposition\b|\bthe most\b|\bmost golds?\b|\bplaced?\b.*\b(first|top)\b|"
-        r"\btop (spot|place|position)\b",
+        r"\btop (spot|place|position)\b|\bnumber one\b|\bno ?1\b|\bfirst place\b",
     ),
     (
         A.QUOTE,
@@ -150,8 +150,8 @@ def asked_attributes(text: str, cjk_text: str) -> tuple[A, ...]:
     if A.NUMBER in found or A.SHARE in found:
         # "How many golds did Beijing win": the count is asked, not who won or what.
         found = [a for a in found if a not in (A.WINNER, A.AWARD)]
-    if A.RANK in found:
-        found = [a for a in found if a is not A.PLACE]  # "where did Beijing rank"
+    if A.RANK in found and re.search(r"\bwhere\b", text):
+        found = [a for a in found if a is not A.PLACE]  # "where did Beijing rank": a rank
     if A.AWARD in found:
         found = [a for a in found if a is not A.WINNER]  # "what did X win" asks what, not whether
     if _EN_WHAT_IT_DOES.search(text) or any(w in cjk_text for w in _ZH_WHAT_IT_DOES):
@@ -177,7 +177,9 @@ _EN_OFF_DOMAIN = re.compile(
     r"meaning of life|price|prices|pricing|cost|costs|per gram|today|cheap|discount|"
     r"patent term|how long does a patent last|protection period|"
     r"translate|time is it|"
-    r"iphone|android|smartphone|laptop|buy|cheapest|games?|gaming|to play|"
+    r"iphone|android|smartphones?|phones?|laptop|buy|cheapest|games?|gaming|to play|"
+    r"how much (is|are|does|do) (a|an|one)|salary|salaries|hiring|careers?|internships?|"
+    r"good (company|place) to work|"
     r"us patent|uspto|european patent|epo|trademark|copyright"
     r")\b"
 )

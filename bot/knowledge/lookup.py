@@ -548,6 +548,11 @@ class Lookup:
             or any(self.dataset.entities[e].kind is not EntityKind.PLACE for e in entities)
         )
         win_words = bool(plain_terms & cues.WIN_TERMS) or any(m in cjk_text for m in cues.ZH_WIN)
+        unknown_words += [
+            w
+            for w in _subject_of_win(original)
+            if w not in unknown_words and self._correct(w) is None and w not in STOPWORDS
+        ]
         unknown_name = None
         if unknown_words:
             unknown_name = _as_written(question, unknown_words)
@@ -799,6 +804,9 @@ class Lookup:
             wanted = frozenset(u.attributes)
             giving = {f for f in about if not wanted.isdisjoint(self._gives[f])}
         fitting = self._top(scores, giving)
+        earlier = next((e for e in u.entities if e in self._earlier_awards), None)
+        if earlier is not None:  # "How many silver awards did HUION win?"
+            fitting = [(s, f) for s, f in fitting if earlier in self.dataset.facts[f].about]
         if u.unsourced or not fitting:
             if not u.about_awards:  # "how many people live in Shanghai"
                 return self._off_topic(u, ranked)
@@ -814,7 +822,11 @@ class Lookup:
             and (self._is_thing(t[1:]) if t.startswith("@") else (t,) not in self._phrases)
         ]
         matched = [t for t in asked if fitting[0][1] in self._postings[t]]
-        elsewhere = [t for t in asked if not any(f in self._postings[t] for f in about)]
+        elsewhere = [  # words of the question that point to facts about something else
+            t
+            for t in asked
+            if not t.startswith("@") and not any(f in self._postings[t] for f in about)
+        ]
         if asked and not matched and elsewhere and not u.from_context:
             return self._missing(u, subject, scores)
         enough = 1 if u.attributes else 2  # words of the question the answer must carry
@@ -1036,3 +1048,14 @@ def _written_as_name(question: str, word: str) -> bool:
         if written[0].isupper() and question[: match.start()].strip():
             return True
     return False
+
+
+_WIN_SUBJECT = re.compile(
+    r"\b(?:did|does|do|was|were|is|are|has|have)\s+((?:[a-z][a-z\-]*\s+){0,1}[a-z][a-z\-]*)\s+"
+    r"(?:win|won|get|got|receive|received|take|took|among|awarded|a winner|one of)\b"
+)
+
+
+def _subject_of_win(text: str) -> list[str]:
+    """The words naming who is asked about in "did Samsung win...", "was CATL among..."."""
+    return [w for match in _WIN_SUBJECT.finditer(text) for w in match.group(1).split()]

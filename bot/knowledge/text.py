@@ -57,6 +57,8 @@ SYNONYMS = {
     "held": "hold",
     "took": "take",
     "presenting": "present",
+    "handed": "present",
+    "hand": "present",
     "presented": "present",
     "presenter": "present",
     "gave": "present",
