@@ -1,11 +1,16 @@
-"""Command line: run (default), ask, validate, bench.
+"""Command line: run (default), serve, ask, validate, bench, backup, stats.
 
 python -m bot                      without TELEGRAM_BOT_TOKEN: a local chat in the terminal
-                                   with it: the real bot (long polling)
+                                   with it: the real bot (as serve)
+python -m bot serve                the bot as a service: requires TELEGRAM_BOT_TOKEN; long polling,
+                                   or a webhook when TELEGRAM_WEBHOOK_URL is set
 python -m bot ask "QUESTION"       print the answer
 python -m bot ask --json           one question per stdin line -> one JSON object per line
+                                   (--follow: each may follow up the one before)
 python -m bot validate [DATA_DIR]  check the dataset; one line; exit 1 on an error
-python -m bot bench                lookup and quiz benchmarks
+python -m bot bench                benchmarks (lookup, quiz, fairness, cpu, soak)
+python -m bot backup FILE          a consistent copy of the database, safe while the bot runs
+python -m bot stats                chats, players, rounds and answers: today and in total
 """
 
 from __future__ import annotations
@@ -14,7 +19,6 @@ import argparse
 import asyncio
 import json
 import logging
-import signal
 import sys
 from pathlib import Path
 
@@ -44,15 +48,55 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LibraryTracebackFilter(logging.Filter):
+    """python-telegram-bot logs some Bot API failures with a full traceback (e.g. a last
+    getUpdates at shutdown answered 409): one line with the error is enough for a TelegramError."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and record.exc_info:
+            from telegram.error import TelegramError
+
+            error = record.exc_info[1]
+            if isinstance(error, TelegramError):
+                record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+                record.args = None
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line (LOG_FORMAT=json), for hosts that parse logs."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    if settings.token:
-        handler.addFilter(RedactingFilter(settings.token))
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(LibraryTracebackFilter())
+    for secret in (settings.token, settings.secret):
+        if secret:
+            handler.addFilter(RedactingFilter(secret))
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # httpx logs every request URL at INFO, and the URL holds the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("tornado.access").setLevel(logging.ERROR)
 
 
 def redact(text: str, settings: Settings) -> str:
@@ -64,19 +108,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--token", help="bot token (default: $TELEGRAM_BOT_TOKEN)")
     parser.add_argument("--base-url", help="Bot API base URL (default: $TELEGRAM_BASE_URL)")
     parser.add_argument("--db", type=Path, help="SQLite file (default: $AWARDS_BOT_DB)")
-    parser.add_argument("--data-dir", type=Path, help="dataset folder (default: data/)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="dataset folder (default: $AWARDS_BOT_DATA, else the dataset shipped with the bot)",
+    )
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING... (default: $LOG_LEVEL)")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (console without a token)")
+    sub.add_parser("serve", help="run the bot as a service (requires a token)")
     ask = sub.add_parser("ask", help="answer a question from the command line")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="read questions from stdin, write JSON")
+    ask.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --json: each question may follow up the one before, as in a private chat",
+    )
     validate = sub.add_parser("validate", help="check the dataset")
     validate.add_argument("validate_dir", nargs="?", type=Path, metavar="DATA_DIR")
-    bench = sub.add_parser("bench", help="benchmarks: lookup latency, start-up, quiz throughput")
+    bench = sub.add_parser("bench", help="benchmarks: lookup, quiz, fairness, cpu, soak")
     bench.add_argument("--quick", action="store_true", help="smaller runs (for a smoke test)")
-    bench.add_argument("--only", choices=["lookup", "quiz"], help="run one section")
+    bench.add_argument("--only", choices=BENCH_SECTIONS, help="run one section")
+    bench.add_argument("--minutes", type=float, help="soak duration (default 10, quick 1)")
+    backup = sub.add_parser("backup", help="copy the database (safe while the bot runs)")
+    backup.add_argument("backup_file", type=Path, metavar="FILE")
+    sub.add_parser("stats", help="chats, players, rounds, answers: today and in total")
     return parser.parse_args(argv)
+
+
+BENCH_SECTIONS = ["lookup", "quiz", "fairness", "cpu", "soak"]
+NO_TOKEN_FOR_SERVE = (
+    "error: TELEGRAM_BOT_TOKEN is not set: `python -m bot serve` runs the bot on Telegram and "
+    "needs the token from @BotFather (`python -m bot` without a token opens the local console)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings)
     command = args.command or "run"
+    if command == "serve" and not settings.token:
+        print(NO_TOKEN_FOR_SERVE, file=sys.stderr)
+        return 2
     try:
         if command == "validate":
             dataset = load_dataset(settings.data_dir)
@@ -104,37 +172,78 @@ def main(argv: list[str] | None = None) -> int:
         if command == "bench":
             from bot.bench import run_bench
 
-            return run_bench(settings, quick=args.quick, only=args.only)
+            return run_bench(settings, quick=args.quick, only=args.only, minutes=args.minutes)
+        if command == "backup":
+            return asyncio.run(run_backup(settings, args.backup_file))
+        if command == "stats":
+            return asyncio.run(run_stats(settings))
         return run_bot(settings)
     except DatasetError as error:
         print(f"error: invalid dataset: {error}", file=sys.stderr)
         return 1
     except StoreError as error:
-        print(f"error: database {settings.db_path}: {error}", file=sys.stderr)
+        print(f"error: {database_problem(settings, error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
 
 
+def database_problem(settings: Settings, error: StoreError) -> str:
+    """'AWARDS_BOT_DB=/data/x.sqlite3 is a folder, ...' or '...: the database has ...'."""
+    text = str(error)
+    joiner = " " if text.startswith(("is ", "cannot ", "does ", "has ")) else ": "
+    return f"AWARDS_BOT_DB={settings.db_path}{joiner}{text}"
+
+
+async def run_backup(settings: Settings, target: Path) -> int:
+    from bot.store import Store
+
+    await Store.backup(settings.db_path, target)
+    print(f"backed up {settings.db_path} to {target} ({target.stat().st_size:,} bytes)")
+    return 0
+
+
+async def run_stats(settings: Settings) -> int:
+    import time
+
+    from bot.store import Store
+
+    store = await Store.open_read_only(settings.db_path)
+    try:
+        midnight = time.mktime((*time.localtime()[:3], 0, 0, 0, 0, 0, -1))
+        totals = await store.totals(since=midnight)
+    finally:
+        await store.close()
+    print(f"{settings.db_path}: today (since local midnight) / in total")
+    for name, (today, total) in totals.items():
+        print(f"  {name:<8} {today:>8,} / {total:,}")
+    return 0
+
+
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.lookup import Lookup
+    from bot.knowledge.wording import compose
 
-    lookup = Lookup(load_dataset(settings.data_dir))
+    dataset = load_dataset(settings.data_dir)
+    lookup = Lookup(dataset)
     if not args.json:
         question = " ".join(args.question)
         if not question.strip():
             print('usage: python -m bot ask "QUESTION"  (or --json with questions on stdin)')
             return 2
-        print(lookup.answer(question).text)
+        print(compose(lookup.answer(question), dataset).plain())
         return 0
+    earlier = None
     for line in sys.stdin:
         question = line.rstrip("\n")
         if not question.strip():
             continue
-        answer = lookup.answer(question)
+        answer = lookup.answer(question, context=earlier if args.follow else None)
+        earlier = answer.context
         record = {
             "question": question,
-            "answer": answer.text,
+            "answer": compose(answer, dataset).plain(),
+            "kind": answer.kind.value,
             "found": answer.found,
             "facts": list(answer.facts),
             "score": answer.score,
@@ -147,44 +256,26 @@ def run_bot(settings: Settings) -> int:
     if not settings.token:
         from bot.sandbox.console import run_console
 
+        if not sys.stdin or not sys.stdin.isatty():
+            print(
+                "note: TELEGRAM_BOT_TOKEN is not set, so this is the local console reading "
+                "stdin; `python -m bot serve` runs the bot on Telegram",
+                file=sys.stderr,
+            )
+        if sys.stdin is None:
+            return 0
         return asyncio.run(run_console(settings))
-    return asyncio.run(serve(settings))
+    return run_service(settings)
 
 
-async def serve(settings: Settings) -> int:
-    """Long polling until SIGTERM or SIGINT; then finish in-flight work and close the database."""
-    from telegram.error import InvalidToken, NetworkError, TelegramError
+def run_service(settings: Settings) -> int:
+    from bot.telegram.service import StartupError, serve
 
-    from bot.telegram.app import ALLOWED_UPDATES, build_application, on_start, on_stop
-
-    app = build_application(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await app.initialize()  # getMe: checks the token and that the API is reachable
-    except InvalidToken:
-        print("error: Telegram rejected the bot token (check TELEGRAM_BOT_TOKEN)", file=sys.stderr)
+        return asyncio.run(serve(settings))
+    except StartupError as error:
+        print(f"error: {redact(str(error), settings)}", file=sys.stderr)
         return 1
-    except (NetworkError, TelegramError) as error:
-        where = settings.base_url or "https://api.telegram.org"
-        reason = redact(str(error), settings)
-        print(f"error: cannot reach the Telegram Bot API at {where}: {reason}", file=sys.stderr)
-        return 1
-    try:
-        await on_start(app)  # opens the database: a StoreError leaves through the finally
-        await app.start()
-        await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
-        log.info("bot @%s is running; Ctrl+C or SIGTERM stops it", app.bot.username)
-        await stop.wait()
-        log.info("stopping: finishing in-flight updates")
-        await app.updater.stop()
-        await app.stop()
-        await on_stop(app)
-    finally:
-        await app.shutdown()
-    return 0
 
 
 if __name__ == "__main__":

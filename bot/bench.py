@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from bot.config import Settings
-from bot.knowledge.dataset import Dataset, Fact, Figure, Text, load_dataset
+from bot.knowledge.dataset import Dataset, Figure, Text, load_dataset
 from bot.knowledge.lookup import Lookup
 
 QUESTIONS_FILE = Path(__file__).resolve().parent.parent / "tests" / "knowledge" / "questions.yaml"
@@ -63,15 +63,11 @@ def grow(dataset: Dataset, factor: int, seed: int = 7) -> Dataset:
         for fact in dataset.facts.values():
             new_id = f"{fact.id}.x{copy}"
             word = entities[renamed[fact.about[0]]].aliases_en[0] if fact.about else "synthetic"
-            facts[new_id] = Fact(
+            facts[new_id] = dataclasses.replace(
+                fact,
                 id=new_id,
-                topic=fact.topic,
                 about=tuple(renamed[e] for e in fact.about),
-                kind=fact.kind,
                 answer=Text(f"{word.title()}: {fact.answer.en}", None),
-                sources=fact.sources,
-                cues_en=fact.cues_en,
-                cues_zh=fact.cues_zh,
                 figures=tuple(
                     Figure(
                         renamed.get(f.subject, f.subject), f.measure, f.value, f.qualifier, f.unit
@@ -127,7 +123,13 @@ def bench_lookup(settings: Settings, quick: bool) -> None:
     )
 
 
-def run_bench(settings: Settings, *, quick: bool = False, only: str | None = None) -> int:
+def run_bench(
+    settings: Settings,
+    *,
+    quick: bool = False,
+    only: str | None = None,
+    minutes: float | None = None,
+) -> int:
     if only in (None, "lookup"):
         print("== lookup ==")
         bench_lookup(settings, quick)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,6 +129,52 @@ class StoreError(RuntimeError):
     """The database cannot be used by this version of the bot."""
 
 
+def _check_location(path: Path) -> None:
+    """What can be said before SQLite opens the file: a folder, a missing folder, permissions."""
+    folder = path.parent
+    if path.is_dir():
+        raise StoreError(
+            f"is a folder, not a file: name a file in it, e.g. {path / 'awards_bot.sqlite3'}"
+        )
+    if not folder.is_dir():
+        raise StoreError(
+            f"the folder {folder} does not exist: create it (mkdir -p {folder}) or mount the "
+            "volume meant for the database there"
+        )
+    if path.exists():
+        if not os.access(path, os.R_OK):
+            raise StoreError(
+                "cannot be read by this user: give the user running the bot read and write "
+                "access to it (chown or chmod)"
+            )
+        if not os.access(path, os.W_OK):
+            raise StoreError(
+                "is read-only: the bot writes rounds and scores there; make it writable by "
+                "the user running the bot, or point AWARDS_BOT_DB at a writable copy"
+            )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"the folder {folder} is read-only: SQLite creates the database and its -wal and "
+            "-shm files there; make it writable by the user running the bot"
+        )
+
+
+def _explain(error: sqlite3.Error, path: Path) -> str:
+    text = str(error)
+    if "not a database" in text or "malformed" in text:
+        return (
+            "is not a usable SQLite database (damaged, or another kind of file): restore it "
+            f"from a backup, or move it away and a new one is made ({text})"
+        )
+    if "readonly" in text or "read-only" in text:
+        return "is read-only: make it and its folder writable by the user running the bot"
+    if "unable to open" in text:
+        return f"cannot be opened ({text}): check that {path.parent} is writable"
+    if "locked" in text or "busy" in text:
+        return f"is locked by another process ({text}): is another instance of the bot running?"
+    return f"cannot be used: {text}"
+
+
 def _statements(script: str) -> list[str]:
     """Split a migration script into statements (sqlite3.complete_statement knows about strings,
     comments and trigger bodies, so a ';' inside them does not end a statement)."""
@@ -195,27 +242,50 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
-        db = await aiosqlite.connect(str(path), isolation_level=None)  # we BEGIN/COMMIT ourselves
-        db.row_factory = aiosqlite.Row
-        for pragma in (
-            "journal_mode=WAL",
-            "foreign_keys=ON",
-            "synchronous=NORMAL",
-            "busy_timeout=5000",
-        ):
-            await db.execute(f"PRAGMA {pragma}")
-        store = cls(db)
+        """Open (or create) the database and bring its schema up to date.
+
+        Every reason the file cannot be used raises StoreError with one sentence saying what to
+        do. Nothing is written before the schema version is known to be one this bot can use (a
+        newer database is refused as it was found: no WAL switch, no migration)."""
+        path = Path(path)
+        _check_location(path)
         try:
+            db = await aiosqlite.connect(str(path), isolation_level=None)  # we BEGIN/COMMIT
+        except sqlite3.Error as error:
+            raise StoreError(_explain(error, path)) from None
+        try:
+            db.row_factory = aiosqlite.Row
+            store = cls(db)
+            version = await store.schema_version()  # reads the header: "not a database" here
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"the database has schema version {version}, newer than this bot knows "
+                    f"({len(MIGRATIONS)}): run a newer version of the bot"
+                )
+            await db.execute("BEGIN IMMEDIATE")  # can we write? (read-only file, folder, mount)
+            await db.execute("ROLLBACK")
+            for pragma in (
+                "journal_mode=WAL",
+                "foreign_keys=ON",
+                "synchronous=NORMAL",
+                "busy_timeout=5000",
+            ):
+                await db.execute(f"PRAGMA {pragma}")
             await store._migrate()
-        except BaseException:
+            store._path = path  # for the health check
+        except BaseException as error:
             await db.close()  # its thread would otherwise keep the process alive
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(_explain(error, path)) from None
             raise
         return store
 
     async def close(self) -> None:
-        if self._writer is not None:
-            await asyncio.gather(self._writer, return_exceptions=True)
-        await self._db.close()
+        try:
+            if self._writer is not None:
+                await asyncio.gather(self._writer, return_exceptions=True)
+        finally:
+            await self._db.close()
 
     async def abandon(self) -> None:
         """Drop the connection without any further writes (a simulated crash, for tests)."""
@@ -339,6 +409,59 @@ class Store:
                 )
             ]
         )
+
+    async def move_chat(self, old_id: int, new_id: int, chat_type: str = "supergroup") -> bool:
+        """A group upgraded to a supergroup (Telegram gives it a new id): its settings, board,
+        scores, seen questions and rounds (answers with them, a running one too) move to the new
+        id in one transaction. True if there was anything to move."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    "INSERT INTO chats (id, type, title, mode, seconds, questions, lang, board_since) "
+                    "SELECT ?, ?, title, mode, seconds, questions, lang, board_since FROM chats "
+                    "WHERE id = ? ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
+                    "mode = excluded.mode, seconds = excluded.seconds, "
+                    "questions = excluded.questions, lang = excluded.lang, "
+                    "board_since = excluded.board_since",
+                    (new_id, chat_type, old_id),
+                )
+                moved = cursor.rowcount > 0
+                if moved:
+                    await self._db.execute(
+                        "UPDATE rounds SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                    )
+                    await self._db.execute(
+                        "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, "
+                        "best_streak) SELECT ?, user_id, points, answered, correct, streak, "
+                        "best_streak FROM scores WHERE chat_id = ? AND true "
+                        "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
+                        "points = points + excluded.points, answered = answered + excluded.answered, "
+                        "correct = correct + excluded.correct, streak = excluded.streak, "
+                        "best_streak = MAX(best_streak, excluded.best_streak)",
+                        (new_id, old_id),
+                    )
+                    await self._db.execute(
+                        "INSERT INTO seen (chat_id, key, last_seen) SELECT ?, key, last_seen "
+                        "FROM seen WHERE chat_id = ? AND true ON CONFLICT(chat_id, key) "
+                        "DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
+                        (new_id, old_id),
+                    )
+                    for table, column in (
+                        ("scores", "chat_id"),
+                        ("seen", "chat_id"),
+                        ("chats", "id"),
+                    ):
+                        await self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (old_id,))
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        # Cached rounds and polls carry the old chat id: drop them all (this is rare).
+        for round_id in list(self._rounds):
+            self._forget(round_id)
+        self._by_poll.clear()
+        return moved
 
     async def ensure_user(self, user_id: int, name: str) -> None:
         if self._names.get(user_id) == name:
@@ -832,6 +955,104 @@ class Store:
     async def seen(self, chat_id: int) -> dict[str, float]:
         rows = await self._all("SELECT key, last_seen FROM seen WHERE chat_id = ?", (chat_id,))
         return {r["key"]: r["last_seen"] for r in rows}
+
+    # -- operations (health, backup, figures) ------------------------------------------------------
+    async def healthy(self, timeout: float = 2.0) -> bool:
+        """The database answers a query in time and its file is still where it was opened."""
+        try:
+            async with asyncio.timeout(timeout):
+                (one,) = await self._one("SELECT 1")
+        except Exception:
+            return False
+        path = getattr(self, "_path", None)
+        return one == 1 and (path is None or path.exists())
+
+    @classmethod
+    async def open_read_only(cls, path: Path | str) -> Store:
+        """For looking only (stats): never creates, migrates or writes the file."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError("does not exist (or is not a file): check AWARDS_BOT_DB")
+        try:
+            db = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as error:
+            raise StoreError(_explain(error, path)) from None
+        store = cls(db)
+        try:
+            db.row_factory = aiosqlite.Row
+            version = await store.schema_version()
+            if version != len(MIGRATIONS):
+                raise StoreError(
+                    f"has schema version {version}, this bot knows {len(MIGRATIONS)}: "
+                    "use the bot version that runs on it"
+                )
+        except BaseException as error:
+            await db.close()
+            if isinstance(error, sqlite3.Error):
+                raise StoreError(_explain(error, path)) from None
+            raise
+        return store
+
+    @staticmethod
+    async def backup(source: Path | str, target: Path | str) -> None:
+        """Copy the database with SQLite's online backup API: a consistent snapshot, safe while
+        the bot runs (in WAL mode its writes go on meanwhile). The copy appears under its name
+        only once complete."""
+        source, target = Path(source), Path(target)
+        if not source.is_file():
+            raise StoreError(f"{source} does not exist: check AWARDS_BOT_DB")
+        if target.exists():
+            raise StoreError(f"{target} exists already: choose a new file name")
+        if not target.parent.is_dir():
+            raise StoreError(f"the folder {target.parent} does not exist")
+        partial = target.with_name(target.name + ".partial")
+
+        def copy() -> None:
+            src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+            dst = sqlite3.connect(partial)
+            try:
+                src.backup(dst)  # all pages in one step: one read snapshot
+                dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
+            finally:
+                dst.close()
+                src.close()
+
+        try:
+            await asyncio.to_thread(copy)
+            partial.replace(target)
+        except sqlite3.Error as error:
+            partial.unlink(missing_ok=True)
+            raise StoreError(_explain(error, source)) from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+
+    async def totals(self, since: float) -> dict[str, tuple[int, int]]:
+        """(since `since`, in total) for chats, players, rounds and answers."""
+        queries = {
+            "chats": (
+                "SELECT COUNT(*) FROM chats",
+                "SELECT COUNT(DISTINCT chat_id) FROM rounds WHERE started_at >= ?",
+            ),
+            "players": (
+                "SELECT COUNT(DISTINCT user_id) FROM answers",
+                "SELECT COUNT(DISTINCT user_id) FROM answers WHERE answered_at >= ?",
+            ),
+            "rounds": (
+                "SELECT COUNT(*) FROM rounds",
+                "SELECT COUNT(*) FROM rounds WHERE started_at >= ?",
+            ),
+            "answers": (
+                "SELECT COUNT(*) FROM answers",
+                "SELECT COUNT(*) FROM answers WHERE answered_at >= ?",
+            ),
+        }
+        out = {}
+        for name, (total_sql, since_sql) in queries.items():
+            (total,) = await self._one(total_sql)
+            (recent,) = await self._one(since_sql, (since,))
+            out[name] = (recent, total)
+        return out
 
 
 def _settle(future: asyncio.Future, *, result=None, error: Exception | None = None):

@@ -1,5 +1,9 @@
 """The question bank: authored questions (data/quiz.yaml) plus questions generated from the
-facts' structured figures, so the bank grows with the data. Pure: randomness is passed in."""
+facts' structured figures, so the bank grows with the data. Pure: randomness is passed in.
+
+A generated question is left out when an authored one already asks about the same figure, and
+when it would break a fairness rule (bot/knowledge/fairness.py: four distinct options, none
+made true by the right one, a whole-sentence explanation)."""
 
 from __future__ import annotations
 
@@ -9,9 +13,18 @@ from collections import defaultdict
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
-from bot.knowledge.dataset import Dataset, Entity, Fact, Lang, Qualifier
-
-MAX_QUESTION, MAX_OPTION, MAX_EXPLANATION = 255, 100, 200  # Telegram quiz-poll limits
+from bot.knowledge import fairness
+from bot.knowledge.dataset import (
+    MAX_EXPLANATION,
+    MAX_OPTION,
+    MAX_QUESTION,
+    Dataset,
+    Entity,
+    Fact,
+    Figure,
+    Lang,
+    Qualifier,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +116,7 @@ def _fit(text: str, limit: int) -> str:
 class QuestionBank:
     def __init__(self, dataset: Dataset):
         self.dataset = dataset
+        self._asked_by_authors = authored_figures(dataset)
         generated_en = {q.key: q for q in self._generated(Lang.EN)}
         generated_zh = {q.key: q for q in self._generated(Lang.ZH) if q.key in generated_en}
         self._by_lang: dict[Lang, list[QuizQuestion]] = {
@@ -152,8 +166,12 @@ class QuestionBank:
             for fact, entity, value, qualifier in rows:
                 if lang == Lang.ZH and not (entity.name.zh and all(r[1].name.zh for r in rows)):
                     continue
+                if (entity.id, measure) in self._asked_by_authors:
+                    continue
                 name = entity.name.get(lang)
-                explanation = _fit(fact.answer.get(lang), MAX_EXPLANATION)
+                explanation = _whole_sentences(fact.answer.get(lang), MAX_EXPLANATION)
+                if explanation is None:
+                    continue
                 right = self._format(measure, value, qualifier, lang)
                 peers = values if measure in _PEER_MEASURES else [value]
                 wrong = [
@@ -190,7 +208,7 @@ class QuestionBank:
                             explanation=explanation,
                         )
                     )
-        return out
+        return [q for q in out if _fair(q)]
 
     @staticmethod
     def _value_words(measure: str, value: float, lang: Lang) -> str:
@@ -302,6 +320,67 @@ def _nearby(value: float, values: list[float], qualifier: Qualifier) -> list[flo
         if v > 0 and v != value and v not in out:
             out.append(v)
     return sorted(out, key=lambda v: abs(v - value))[:3]
+
+
+def _fair(q: QuizQuestion) -> bool:
+    """A generated question keeps the rules authored ones are held to by the loader."""
+    return (
+        len(q.options) == fairness.OPTIONS
+        and fairness.same_options(q.options) is None
+        and fairness.implied_option(q.options, q.correct) is None
+        and fairness.is_whole_sentence(q.explanation)
+    )
+
+
+_CLAUSE_END = re.compile(r"(?<=[.;。；])\s*")
+_ORDINAL_WORDS = {w: i + 1 for i, w in enumerate(_ORDINALS[Lang.EN])}
+
+
+def _whole_sentences(text: str, limit: int) -> str | None:
+    """The text if it fits, else its longest leading run of sentences or ";"-clauses that fits,
+    closed with a full stop (never cut mid-sentence); None when not even the first fits."""
+    if len(text) <= limit:
+        return text
+    fitted = ""
+    for clause in _CLAUSE_END.split(text):
+        if len(fitted) + len(clause) > limit:
+            break
+        fitted += clause if not fitted or fitted[-1] in "。；" else " " + clause
+    fitted = fitted.rstrip(" ;；")
+    if not fitted:
+        return None
+    zh = fitted[-1] >= "\u3000"
+    return fitted if fitted[-1] in ".。" else fitted + ("。" if zh else ".")
+
+
+def authored_figures(dataset: Dataset) -> set[tuple[str, str]]:
+    """The figures (subject, measure) an authored question asks about: it names the figure's
+    subject and states its value in the question or the right option ("Where did the Beijing
+    cluster rank?" / "4th"; "Which region came second, with 9 gold awards?" / "Beijing").
+    A generated question about one of these would repeat the authored one."""
+    figures = [
+        f for fact in dataset.facts.values() for f in fact.figures if f.measure in _TEMPLATES
+    ]
+    out: set[tuple[str, str]] = set()
+    for item in dataset.quiz:
+        said = f"{item.question.en} {item.options_en[item.correct]}"
+        for figure in figures:
+            if _says_figure(said, figure, dataset):
+                out.add((figure.subject, figure.measure))
+    return out
+
+
+def _says_figure(text: str, figure: Figure, dataset: Dataset) -> bool:
+    """`text` names the figure's subject and states its value."""
+    entity = dataset.entities[figure.subject]
+    names = (entity.name.en, *entity.aliases_en)
+    if not any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", text, re.IGNORECASE) for n in names):
+        return False
+    numbers = {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+    numbers |= {
+        _ORDINAL_WORDS[w] for w in re.findall(r"[a-z]+", text.lower()) if w in _ORDINAL_WORDS
+    }
+    return figure.value in numbers
 
 
 def _arrange(right: str, wrong: list[str], seed: str) -> tuple[tuple[str, ...], int]:

@@ -19,10 +19,12 @@ import heapq
 import itertools
 import json
 import math
+import random
 import re
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from html import unescape
 from typing import Any
 
@@ -36,7 +38,7 @@ from telegram.constants import (
     MessageLimit,
     PollLimit,
 )
-from telegram.error import TimedOut
+from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 ANONYMOUS_ADMIN_ID = 1087968824  # @GroupAnonymousBot: the sender of messages posted "as the group"
@@ -68,6 +70,17 @@ _ADMIN_RIGHTS = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete
                  "can_delete_stories")  # fmt: skip
 INLINE_QUERY_TTL = 10.0  # seconds Telegram waits for answerInlineQuery
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+
+
+FAULT_KINDS = ("error", "timeout", "late", "drop", "drop_after", "garbage")
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    kind: str
+    code: int | None = None
+    description: str | None = None
+    retry_after: int | None = None
 
 
 class EmulatorRefused(Exception):
@@ -223,6 +236,11 @@ class BotApiEmulator:
         self._allowed: set[str] | None = None  # allowed_updates of the last getUpdates
         self.my_commands: dict[tuple[str, str | None], list[dict]] = {}
         self._failures: dict[str, deque] = defaultdict(deque)
+        self._fault_rate = 0.0
+        self._fault_kinds: tuple[str, ...] = ()
+        self._fault_methods: set[str] | None = None
+        self._fault_rng = random.Random(1)
+        self.fault_counts: Counter[str] = Counter()
         self._subscribers: list[asyncio.Queue] = []
         self._sent_times: dict[int, deque] = defaultdict(deque)
         self._sent_all: deque = deque()
@@ -467,10 +485,50 @@ class BotApiEmulator:
         return queue
 
     def fail_next(self, method: str, *, error_code: int | None = 429, description: str | None = None,
-                  retry_after: int | None = None, times: int = 1) -> None:  # fmt: skip
-        """The next `times` calls of `method` fail; error_code None raises a timeout instead."""
+                  retry_after: int | None = None, times: int = 1, kind: str | None = None) -> None:  # fmt: skip
+        """The next `times` calls of `method` ("*": any method) fail.
+
+        kind: "error" (error_code, the default; 429 with retry_after), "timeout" (no answer, the
+        call was not carried out; also error_code=None), "late" (carried out, but the answer came
+        after the client gave up), "drop" / "drop_after" (the connection closed before / after
+        the call was carried out), "garbage" (HTTP 200 with a body that is not JSON)."""
+        kind = kind or ("timeout" if error_code is None else "error")
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
         for _ in range(times):
-            self._failures[method].append((error_code, description, retry_after))
+            self._failures[method].append(Fault(kind, error_code, description, retry_after))
+
+    def set_fault_rate(self, rate: float, *, kinds: tuple[str, ...] = FAULT_KINDS,
+                       methods: set[str] | None = None, seed: int = 1) -> None:  # fmt: skip
+        """Every call (of `methods`, or any but getUpdates) fails with probability `rate`, with a
+        kind drawn from `kinds` (errors are 502 or 429 retry after 1). `fault_counts` counts them."""
+        self._fault_rate = rate
+        self._fault_kinds = kinds
+        self._fault_methods = methods
+        self._fault_rng = random.Random(seed)
+
+    def inject_update(self, body: dict) -> int:
+        """Queue an update exactly as given (for malformed ones); returns its update_id."""
+        update_id = self._next_update_id
+        self._updates.append({"update_id": update_id, **body})
+        self._next_update_id += 1
+        self._update_ready.set()
+        return update_id
+
+    def _next_fault(self, method: str) -> Fault | None:
+        for key in (method, "*"):
+            if self._failures.get(key):
+                return self._failures[key].popleft()
+        if not self._fault_rate or (method == "getUpdates" and self._fault_methods is None):
+            return None
+        if self._fault_methods is not None and method not in self._fault_methods:
+            return None
+        if self._fault_rng.random() >= self._fault_rate:
+            return None
+        kind = self._fault_rng.choice(self._fault_kinds)
+        if kind == "error":
+            return self._fault_rng.choice([Fault("error", 502), Fault("error", 429, None, 1)])
+        return Fault(kind)
 
     @property
     def pending_updates(self) -> int:
@@ -488,16 +546,33 @@ class BotApiEmulator:
         prefix, _, method = url.rpartition("/")
         token = prefix.rpartition("/bot")[2]
         self.calls.append((method, params))
+        fault = self._next_fault(method) if token == self.token else None
+        if fault is not None:
+            self.fault_counts[fault.kind] += 1
+            if fault.kind == "timeout":
+                raise TimedOut("emulated timeout")
+            if fault.kind == "drop":
+                raise NetworkError("emulated dropped connection: Server disconnected")
+            if fault.kind == "garbage":
+                return 200, b"<html><body>502 Bad Gateway</body></html>"
+            if fault.kind == "error":
+                error = ApiError(
+                    fault.code or 502,
+                    fault.description or _default_description(fault.code or 502, fault.retry_after),
+                    fault.retry_after,
+                )
+                return error.code, _error_body(error)
+        status, body = await self._answer(method, params, token)
+        if fault is not None and fault.kind == "late":
+            raise TimedOut("emulated late answer (the call was carried out)")
+        if fault is not None and fault.kind == "drop_after":
+            raise NetworkError("emulated dropped connection after the call was carried out")
+        return status, body
+
+    async def _answer(self, method: str, params: dict, token: str) -> tuple[int, bytes]:
         try:
             if token != self.token:
                 raise ApiError(401, "Unauthorized")
-            if self._failures.get(method):
-                code, description, retry_after = self._failures[method].popleft()
-                if code is None:
-                    raise TimedOut("emulated timeout")
-                raise ApiError(
-                    code, description or _default_description(code, retry_after), retry_after
-                )
             handler = getattr(self, f"_api_{method}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -506,17 +581,8 @@ class BotApiEmulator:
                 result = await result
             return 200, json.dumps({"ok": True, "result": result}).encode()
         except ApiError as error:
-            body: dict[str, Any] = {
-                "ok": False,
-                "error_code": error.code,
-                "description": error.description,
-            }
-            if error.retry_after is not None:
-                body["parameters"] = {"retry_after": error.retry_after}
-            if error.migrate_to_chat_id is not None:
-                body["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
             self.errors.append((method, error.code, error.description))
-            return error.code, json.dumps(body).encode()
+            return error.code, _error_body(error)
 
     def _api_getMe(self, params: dict) -> dict:
         return self.bot_user
@@ -1090,6 +1156,19 @@ class BotApiEmulator:
         poll["is_closed"] = True
         self._enqueue({"poll": json.loads(json.dumps(poll))})
         self._emit("poll_closed", {"chat_id": self._poll_meta[poll_id]["chat_id"], "poll": poll})
+
+
+def _error_body(error: ApiError) -> bytes:
+    body: dict[str, Any] = {
+        "ok": False,
+        "error_code": error.code,
+        "description": error.description,
+    }
+    if error.retry_after is not None:
+        body["parameters"] = {"retry_after": error.retry_after}
+    if error.migrate_to_chat_id is not None:
+        body["parameters"] = {"migrate_to_chat_id": error.migrate_to_chat_id}
+    return json.dumps(body).encode()
 
 
 def _kind(update: dict) -> str:

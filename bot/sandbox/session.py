@@ -19,7 +19,7 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.sandbox.emulator import BotApiEmulator
-from bot.telegram.app import ALLOWED_UPDATES, build_application, on_start, on_stop
+from bot.telegram.app import build_application, on_start, on_stop, start_polling
 
 
 class FakeClock:
@@ -73,6 +73,7 @@ class Sandbox:
         rng: random.Random | None = None,
         rate_limiter: bool = True,
         poll_timeout: float = 1.0,
+        retry_delays: tuple[float, ...] = (0.01, 0.05),
     ):
         self.clock = clock or (emulator.clock if emulator else time.time)
         self.emu = emulator or BotApiEmulator(clock=self.clock)
@@ -80,6 +81,7 @@ class Sandbox:
         self._rng = rng
         self._rate_limiter = rate_limiter
         self._poll_timeout = poll_timeout
+        self._retry_delays = retry_delays
         self.app: Application | None = None
 
     async def __aenter__(self) -> Sandbox:
@@ -100,6 +102,7 @@ class Sandbox:
             **({"wait_until": self.clock.wait_until} if isinstance(self.clock, FakeClock) else {}),
             rng=self._rng,
             rate_limiter=self._rate_limiter,
+            retry_delays=self._retry_delays,
         )
         await self.app.initialize()
         try:
@@ -109,12 +112,7 @@ class Sandbox:
             self.app = None
             raise
         await self.app.start()
-        await self.app.updater.start_polling(
-            poll_interval=0,
-            timeout=self._poll_timeout,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+        await start_polling(self.app, timeout=self._poll_timeout)
         return self.app
 
     async def stop(self) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -22,7 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
@@ -30,9 +30,19 @@ from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
 from bot.telegram import ask, play, presence, render
 from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
+from bot.telegram.resilience import (
+    READ_TIMEOUT,
+    BotBuilder,
+    FailureLog,
+    MaybeSent,
+    PollingErrors,
+    ResilientRequest,
+    error_kind,
+)
 from bot.telegram.services import SERVICES_KEY, Services
 
 log = logging.getLogger(__name__)
+FAILURES_KEY = "failures"
 
 # Commands as shown in the client's menu, per language (setMyCommands with language_code).
 COMMANDS = {
@@ -77,27 +87,37 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     """Updates of different chats run concurrently; updates of one chat run in order.
 
     python-telegram-bot's own concurrent mode gives no ordering (issue #3509); sequential mode
-    makes one slow chat hold up every other.
+    makes one slow chat hold up every other. The chat's lock is taken before a concurrency slot
+    (the library's `process_update` takes the slot first): a chat with 40 queued updates then
+    holds one slot, not all of them.
     """
 
     def __init__(self, max_concurrent_updates: int = 32):
         super().__init__(max_concurrent_updates)
+        self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[object, tuple[asyncio.Lock, int]] = {}  # key -> (lock, users of it)
 
-    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+    async def process_update(self, update: object, coroutine: Awaitable) -> None:  # type: ignore[misc]
         key = _order_key(update)
         lock, users = self._locks.get(key, (None, 0))
         lock = lock or asyncio.Lock()
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
-                await coroutine
+            async with lock, self._slots:
+                await self.do_process_update(update, coroutine)
         finally:
             lock, users = self._locks[key]
             if users == 1:
                 del self._locks[key]  # nobody else holds or waits for this chat's lock
             else:
                 self._locks[key] = (lock, users - 1)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
+        await coroutine
+
+    @property
+    def current_concurrent_updates(self) -> int:
+        return self.max_concurrent_updates - self._slots._value
 
     async def initialize(self) -> None:
         pass
@@ -125,6 +145,7 @@ def build_application(
     wait_until: Callable[[float], Awaitable[None]] = wait_in_real_time,
     rng: random.Random | None = None,
     rate_limiter: bool = True,
+    retry_delays: tuple[float, ...] = (0.5, 2.0),
 ) -> Application:
     """The bot: real Telegram by default, or any Bot API behind `request` (the emulator)."""
     dataset = load_dataset(settings.data_dir)
@@ -136,8 +157,11 @@ def build_application(
         clock=clock,
         rng=rng or random.Random(),
     )
+    failures = FailureLog(log)
+    if request is None:
+        request = production_request()
     builder = (
-        Application.builder()
+        BotBuilder()
         .token(token or settings.token or "")
         .defaults(
             Defaults(
@@ -149,15 +173,21 @@ def build_application(
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
-    if request is not None:
-        builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # Per-call timeouts and retries of what is safe to repeat (bot/telegram/resilience.py).
+    builder = builder.request(ResilientRequest(request, delays=retry_delays, failures=failures))
+    if get_updates_request is None:
+        get_updates_request = production_request(pool_size=1)
+    builder = builder.get_updates_request(
+        ResilientRequest(get_updates_request, delays=(), failures=failures)
+    )
     if rate_limiter:
         # Paces every send under Telegram's flood limits, per chat (see pacing.py).
         builder = builder.rate_limiter(PacedRateLimiter(clock=clock, wait_until=wait_until))
     app = builder.build()
+    with app.bot._unfrozen():  # python-telegram-bot freezes its objects after __init__
+        app.bot.failures = failures
     app.bot_data[SERVICES_KEY] = svc
+    app.bot_data[FAILURES_KEY] = failures
     add_handlers(app)
     return app
 
@@ -186,6 +216,7 @@ def add_handlers(app: Application) -> None:
             *play.callback_handlers(),
             CallbackQueryHandler(ask.stale_callback),
             ChatMemberHandler(presence.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(filters.StatusUpdate.MIGRATE, presence.chat_migrated),
         ]
     )
     app.add_error_handler(on_error)
@@ -207,24 +238,71 @@ async def on_start(app: Application) -> None:
     await play.on_startup(app)
 
 
+async def start_polling(app: Application, *, timeout: float = 25.0, poll_interval: float = 0.0):
+    """Long polling as production runs it: the handled update kinds, nothing dropped, and
+    polling errors logged as one plain line per kind a minute (409 Conflict said plainly)."""
+    await app.updater.start_polling(
+        poll_interval=poll_interval,
+        timeout=timeout,
+        allowed_updates=ALLOWED_UPDATES,
+        drop_pending_updates=False,
+        error_callback=PollingErrors(failures_of(app)),
+    )
+
+
 async def on_stop(app: Application) -> None:
     """After polling stopped: close the store."""
     await play.on_shutdown(app)
 
 
+def failures_of(app: Application) -> FailureLog:
+    return app.bot_data[FAILURES_KEY]
+
+
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure with its traceback; tell the user briefly, never with details."""
+    """Log the failure (its traceback the first time, then a count a minute per kind); tell the
+    user briefly, never with details, and only when the bot knows its reply did not go out."""
     error = context.error
+    failures = failures_of(context.application)
     if isinstance(error, Forbidden):
-        log.info("not allowed to write to a chat (blocked or removed): %s", error)
+        failures.record(
+            error_kind(error),
+            f"not allowed to write to a chat (blocked or removed): {error}",
+            level=logging.INFO,
+        )
         return
-    log.error("error while handling an update", exc_info=error)
+    if isinstance(error, ChatMigrated):  # an update for a group that became a supergroup
+        failures.record(
+            error_kind(error),
+            f"a chat moved to {error.new_chat_id}; the update for its old id was dropped",
+            level=logging.INFO,
+        )
+        return
+    failures.record(error_kind(error), "error while handling an update", error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(error, BadRequest) and "query is too old" in str(error):
         return  # the user's spinner is gone already; nothing to say
+    if isinstance(error, (TimedOut, MaybeSent)):
+        return  # the reply may have reached the user: an apology now could follow an answer
     lang = render.lang_of(update.effective_user.language_code if update.effective_user else None)
     try:
         await context.bot.send_message(update.effective_chat.id, render.t("error", lang))
-    except TelegramError:
-        log.warning("could not send the apology either")
+    except TelegramError as apology_error:
+        failures.record(
+            "apology " + error_kind(apology_error),
+            "could not send the apology either",
+            level=logging.WARNING,
+        )
+
+
+def production_request(pool_size: int = 256) -> BaseRequest:
+    """The HTTP client for the real Bot API (the read timeout is set per call by
+    ResilientRequest; a long poll adds its own timeout to it)."""
+    return HTTPXRequest(
+        connection_pool_size=pool_size,
+        connect_timeout=5.0,
+        read_timeout=READ_TIMEOUT,
+        write_timeout=10.0,
+        pool_timeout=5.0,
+    )

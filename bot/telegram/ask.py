@@ -87,35 +87,67 @@ def _remove_mention(text: str, mention: str) -> str:
     return (text[:index] + text[index + len(mention) :]).strip()
 
 
-async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str):
+async def reply_with_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, show_question=False
+) -> None:
+    """Every question asked passes here (private text, /ask, mention, reply, example button):
+    answer it, with what the asker's previous question was about, and reply in the chat."""
     svc = services(context)
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if not question.strip():
         lang = user_lang(update)
         example = render.EXAMPLE_QUESTIONS[lang][1]
-        await update.effective_message.reply_html(t("empty", lang, example=example))
+        await message.reply_html(t("empty", lang, example=example))
         return
-    answer = svc.lookup.answer(question)
-    chat_id = update.effective_chat.id
+    now = svc.clock()
+    earlier = None
+    chat_id = chat.id if chat else user.id if user else 0
+    if user is not None and _may_follow_up(update, context):
+        earlier = svc.followups.recall(chat_id, user.id, now)
+    answer = svc.lookup.answer(question, context=earlier)
+    if user is not None:
+        svc.followups.remember(chat_id, user.id, answer.context, now)
     if answer.found and (
         declined := await rounds.decline(context.application, chat_id, answer.facts)
     ):
-        await update.effective_message.reply_html(declined)  # the open quiz question's fact
+        await message.reply_html(declined)  # the open quiz question's fact
         return
     log.debug(
-        "question answered: found=%s facts=%s score=%s", answer.found, answer.facts, answer.score
+        "question answered: kind=%s entity=%s facts=%s score=%s followed=%s",
+        answer.kind,
+        answer.entity,
+        answer.facts,
+        answer.score,
+        earlier is not None,
     )
-    await _send_answer(update, context, answer)
+    await _send_answer(update, context, answer, question if show_question else None)
 
 
-async def _send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+def _may_follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In a private chat every question may follow the last; in a group, only a reply to the
+    bot (privacy mode shows the bot nothing else of a conversation)."""
+    if update.effective_chat is None or update.effective_chat.type == Chat.PRIVATE:
+        return True
+    replied = update.message.reply_to_message if update.message else None
+    return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
+
+
+async def _send_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer, question: str | None
+) -> None:
     svc = services(context)
     markup = None
     if not answer.found and answer.suggestions:
         markup = render.topic_buttons(svc.dataset, answer.suggestions, answer.lang)
+    text = render.answer_html(answer, svc.dataset)
+    if update.callback_query is not None:  # an example button: the answer under its question
+        text = render.fit([f"<b>{render.esc(question or '')}</b>", text])
+        chat = update.effective_chat
+        chat_id = chat.id if chat else update.effective_user.id
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        return
     quote = update.effective_chat.type != Chat.PRIVATE
-    await update.effective_message.reply_html(
-        render.answer_html(answer), reply_markup=markup, do_quote=quote
-    )
+    await update.effective_message.reply_html(text, reply_markup=markup, do_quote=quote)
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -174,11 +206,7 @@ async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         await query.answer(t("stale_button", lang))
         return
     await query.answer()
-    question = examples[int(index)]
-    answer = services(context).lookup.answer(question)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    text = render.fit([f"<b>{render.esc(question)}</b>", render.answer_html(answer)])
-    await context.bot.send_message(chat_id, text)
+    await reply_with_answer(update, context, examples[int(index)], show_question=True)
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

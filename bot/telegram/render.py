@@ -28,6 +28,7 @@ from telegram.constants import (
 
 from bot.knowledge.dataset import Dataset, Lang
 from bot.knowledge.lookup import Answer
+from bot.knowledge.wording import compose, zh_typeset
 from bot.quiz.round import AnswerMode, ChatSettings, Period, Reveal
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
@@ -292,12 +293,12 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def answer_html(answer: Answer) -> str:
-    """A lookup answer: the sentences, then the source line in italics."""
-    body, _, source = answer.text.rpartition("\n")
-    if not answer.found or not body:
-        return esc(answer.text)
-    return fit([esc(body), f"<i>{esc(source)}</i>"])
+def answer_html(answer: Answer, dataset: Dataset) -> str:
+    """A lookup answer: the sentences (wording.py), then the source line in italics."""
+    reply = compose(answer, dataset)
+    if reply.source is None:
+        return fit([esc(reply.body)])
+    return fit([esc(reply.body), f"<i>{esc(reply.source)}</i>"])
 
 
 def topic_buttons(dataset: Dataset, topic_ids: Iterable[str], lang: Lang, per_row: int = 2):
@@ -310,7 +311,11 @@ def topic_html(dataset: Dataset, topic_id: str, lang: Lang) -> str:
     topic = dataset.topics[topic_id]
     parts = [f"<b>{esc(topic.title.get(lang))}</b>", esc(topic.summary.get(lang)), ""]
     for fact in dataset.facts_of_topic(topic_id):
-        parts.append(f"• {esc(fact.answer.get(lang))} <i>({esc(dataset.cite(fact, lang))})</i>")
+        cite = esc(dataset.cite(fact, lang))
+        if lang == Lang.ZH:  # full-width brackets, no space: Chinese typesetting
+            parts.append(f"• {esc(zh_typeset(fact.answer.get(lang)))}<i>（{cite}）</i>")
+        else:
+            parts.append(f"• {esc(fact.answer.get(lang))} <i>({cite})</i>")
     return fit(parts)
 
 
@@ -657,6 +662,10 @@ PRESENCE_STRINGS: dict[str, dict[Lang, str]] = {
             "• 提问：<code>/ask 绘王的创始人是谁？</code>，或@我，或回复我的消息。\n"
             "• 游戏：/quiz 开始一轮（5题）；<code>/quiz 10 绘王</code> 指定题数和主题。/top 查看排行榜。"
         ),
+    },
+    "round_moved": {
+        Lang.EN: "This group is now a supergroup: the quiz round carries on here.",
+        Lang.ZH: "本群已升级为超级群组，问答在这里继续。",
     },
     "welcome_polls": {
         Lang.EN: "Questions come as quiz polls; admins can switch to buttons in /settings.",

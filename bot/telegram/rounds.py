@@ -620,6 +620,21 @@ class RoundDriver:
             "resumed round %s in chat %s at question %s", round_id, state.chat_id, state.index + 1
         )
 
+    async def carry_over(self, chat_id: int) -> bool:
+        """The chat's round moved with its group to the group's new supergroup id (see
+        Store.move_chat). The question on screen stayed behind in the old chat, which takes no
+        more votes: it is closed unrevealed, and the round goes on here with the next one."""
+        stored = await self.store.running_round(chat_id)
+        if stored is None:
+            return False
+        round_id, idx = stored.state.round_id, stored.state.index
+        if await self.store.close_question(round_id, idx, self.clock()):
+            self.timers.cancel(round_id, idx)
+        await self._say(chat_id, render.t("round_moved", stored.lang))
+        await self._next(round_id, idx)
+        log.info("round %s carried over to chat %s", round_id, chat_id)
+        return True
+
     async def sweep(self) -> None:
         """Every few minutes: end stalled rounds; close questions whose timer was lost."""
         at = self.clock()

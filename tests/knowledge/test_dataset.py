@@ -204,8 +204,41 @@ def test_chen_yimins_pledge_is_not_pinned_on_geely(dataset):
             assert "Geely will" not in text and "Geely said" not in text, item.id
 
 
+# The issue's list, and "the awards" (it reads as the bare word "award", so every award or prize
+# question was taken to be about the 2025 awards).
+def test_a_question_about_an_edition_names_it(dataset):
+    """The 23rd edition's caps are not every edition's: a question about a fact on an earlier
+    edition names that edition, in both languages (q.history.2 said "one edition")."""
+    editions = {e.id: e for e in dataset.entities.values() if e.id.startswith("edition_")}
+    asked = 0
+    for item in dataset.quiz:
+        named = [editions[e] for e in dataset.facts[item.fact].about if e in editions]
+        for edition in named:
+            asked += 1
+            en = (edition.name.en, *edition.aliases_en)
+            assert any(n.casefold() in item.question.en.casefold() for n in en), item.id
+            assert any(n in item.question.zh for n in (edition.name.zh, *edition.aliases_zh)), (
+                item.id
+            )
+    assert asked >= 5
+
+
+# Questions the issue found ambiguous, and what each must now say (English, Chinese).
+SAYS = {
+    "q.china_mobile.1": ("In 2025", "2025年"),  # its 2014 award was for 4G, an option
+    "q.awards.8": ("in the Xinhua report", "新华社的报道"),  # other appliance makers may have won
+    "q.wipo.5": ("Where did China rank", "排名在哪个区间"),  # bands, not "which band did it enter"
+}
+
+
+def test_ambiguous_questions_say_what_they_ask(dataset):
+    items = {item.id: item for item in dataset.quiz}
+    for item_id, (en, zh) in SAYS.items():
+        assert en in items[item_id].question.en and zh in items[item_id].question.zh, item_id
+
+
 REMOVED_ALIASES = ["Bay Area", "CUHK", "pen display", "pen-display", "移动", "WeChat", "微信",
-                   "世界知识产权"]  # fmt: skip
+                   "世界知识产权", "the awards"]  # fmt: skip
 
 
 def test_over_broad_aliases_are_gone(dataset):
@@ -289,6 +322,17 @@ def test_numbers_in_answers_appear_in_the_facts_sheet(dataset):
             assert number.replace(",", "").rstrip(".") in sheet, (fact.id, number)
 
 
+def test_numbers_in_quiz_answers_appear_in_the_facts_sheet(dataset):
+    """The right option, the question and the explanation state no number FACTS.md lacks."""
+    if not FACTS_SHEET.exists():
+        pytest.skip("the shared facts sheet is not beside this checkout")
+    sheet = FACTS_SHEET.read_text(encoding="utf-8").replace(",", "")
+    for item in dataset.quiz:
+        for text in (item.question.en, item.options_en[item.correct], item.explanation.en):
+            for number in re.findall(r"\d[\d,.]*\d|\d", text):
+                assert number.replace(",", "").rstrip(".") in sheet, (item.id, number)
+
+
 def test_loading_is_fast():
     load_dataset(DEFAULT_DATA_DIR)
     best = min(_timed(lambda: load_dataset(DEFAULT_DATA_DIR)) for _ in range(3))
@@ -308,11 +352,11 @@ QUESTION = {
     "fact": "huion.founder",
     "question": {"en": "Who founded HUION?", "zh": "谁创办了绘王？"},
     "options": {
-        "en": ["Xu Hefeng", "Liu Jia", "Chen Yimin"],
-        "zh": ["Xu Hefeng", "Liu Jia", "Chen Yimin"],
+        "en": ["Xu Hefeng", "Liu Jia", "Chen Yimin", "Ding Li"],
+        "zh": ["Xu Hefeng", "Liu Jia", "Chen Yimin", "Ding Li"],
     },
     "correct": 0,
-    "explanation": {"en": "HUION's founder is Xu Hefeng.", "zh": "绘王的创始人是Xu Hefeng。"},
+    "explanation": {"en": "HUION's founder is Xu Hefeng.", "zh": "绘王的创始人是 Xu Hefeng。"},
 }
 
 
@@ -348,6 +392,29 @@ def entity(doc, entity_id="huion"):
 
 def question(doc):
     return doc["questions"][0]
+
+
+def options(en=None, zh=None, correct=None):
+    """A change to the question's options (and which one is right)."""
+
+    def change(doc):
+        q = question(doc)
+        q["options"].update({k: v for k, v in (("en", en), ("zh", zh)) if v is not None})
+        if correct is not None:
+            q["correct"] = correct
+
+    return change
+
+
+def says(field_name, **texts):
+    """A change to the question's text field ("question" or "explanation") in some languages."""
+    return lambda doc: question(doc)[field_name].update(texts)
+
+
+# Four options for a figure question: the right one is index 1.
+RND_EN = ["More than 37.9 billion yuan", "More than 379 billion yuan", "About 1 trillion yuan",
+          "About 53.5 million yuan"]  # fmt: skip
+RND_ZH = ["约379亿元", "超过3790亿元", "约1万亿元", "约5350万元"]
 
 
 # (case, file, change, entry, field, words in the problem)
@@ -433,27 +500,79 @@ BROKEN = [
     ("bad url", "sources.yaml", lambda d: d["sources"][0].update(url="en.people.cn/n3"),
      "S1", "url", "http(s) URL"),
     # quiz.yaml
-    ("one option", "quiz.yaml", lambda d: question(d)["options"].update(en=["Xu Hefeng"], zh=["x"]),
-     "q.huion.1", "options.en", "2 to 4 options, got 1"),
-    ("five options", "quiz.yaml", lambda d: question(d)["options"].update(en=list("abcde")),
-     "q.huion.1", "options.en", "2 to 4 options, got 5"),
+    ("one option", "quiz.yaml", options(["Xu Hefeng"], ["x"]),
+     "q.huion.1", "options.en", "exactly 4 options, got 1"),
+    ("three options", "quiz.yaml", options(["Xu Hefeng", "Liu Jia", "Ding Li"], ["a", "b", "c"]),
+     "q.huion.1", "options.en", "exactly 4 options, got 3"),
+    ("five options", "quiz.yaml", options(list("abcde")),
+     "q.huion.1", "options.en", "exactly 4 options, got 5"),
     ("languages disagree", "quiz.yaml", lambda d: question(d)["options"]["zh"].pop(),
-     "q.huion.1", "options.zh", "has 2 options, 'en' has 3"),
-    ("same option twice", "quiz.yaml",
-     lambda d: question(d)["options"].update(en=["Xu Hefeng", "Xu Hefeng", "Liu Jia"]),
+     "q.huion.1", "options.zh", "has 3 options, 'en' has 4"),
+    ("same option twice", "quiz.yaml", options(["Xu Hefeng", "Xu Hefeng", "Liu Jia", "Ding Li"]),
      "q.huion.1", "options.en", "two options are the same"),
-    ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=3),
-     "q.huion.1", "correct", "option index 0..2, got 3"),
+    ("same option but for case, space and punctuation", "quiz.yaml",
+     options(["Xu Hefeng", "Liu Jia", "xu  hefeng.", "Ding Li"]),
+     "q.huion.1", "options.en", "two options are the same (ignoring case, spaces and punctuation)"),
+    ("same Chinese option but for full-width letters", "quiz.yaml",
+     options(zh=["Xu Hefeng", "Liu Jia", "Chen Yimin", "Ｘｕ　Ｈｅｆｅｎｇ"]),
+     "q.huion.1", "options.zh", "two options are the same"),
+    ("same number but for its thousands comma", "quiz.yaml",
+     options(["1,700", "1700", "170", "17,000"], correct=0),
+     "q.huion.1", "options.en", "two options are the same"),
+    ("more than beside a larger more than", "quiz.yaml", options(RND_EN, RND_ZH, correct=1),
+     "q.huion.1", "options.en",
+     "'More than 37.9 billion yuan' is true as well: the correct 'More than 379 billion yuan'"),
+    ("over beside a larger over", "quiz.yaml",
+     options(["Over 170", "Over 1,700", "Over 17,000", "About 88,000"], correct=1),
+     "q.huion.1", "options.en", "'Over 170' is true as well"),
+    ("at least beside an exact number", "quiz.yaml",
+     options(["30", "At least 30", "40", "50"], correct=0),
+     "q.huion.1", "options.en", "'At least 30' is true as well"),
+    ("more than below an about", "quiz.yaml",
+     options(["About 700 million yuan", "More than 100 million yuan", "About 7 billion yuan",
+              "About 70 million yuan"], correct=0),
+     "q.huion.1", "options.en", "'More than 100 million yuan' is true as well"),
+    ("超过 beside a larger 超过", "quiz.yaml",
+     options(zh=["超过1万个", "超过10万个", "超过100万个", "约1亿个"], correct=2),
+     "q.huion.1", "options.zh", "'超过1万个' is true as well: the correct '超过100万个'"),
+    ("逾 beside a larger 逾", "quiz.yaml",
+     options(zh=["逾170件", "逾1700件", "约1.7万件", "约8.8万件"], correct=1),
+     "q.huion.1", "options.zh", "'逾170件' is true as well"),
+    ("以上 beside a larger number", "quiz.yaml",
+     options(zh=["8.8万件以上", "约880件", "超过8.8万件", "约88万件"], correct=2),
+     "q.huion.1", "options.zh", "'8.8万件以上' is true as well"),
+    ("top band beside a narrower one", "quiz.yaml",
+     options(["The top 10", "The top 20", "The top 30", "The top 50"], correct=0),
+     "q.huion.1", "options.en", "'The top 20' is true as well: the correct 'The top 10'"),
+    ("前N beside a narrower one", "quiz.yaml",
+     options(zh=["前二十", "前十", "第11至20名", "第21至30名"], correct=1),
+     "q.huion.1", "options.zh", "'前二十' is true as well"),
+    ("top band beside a rank", "quiz.yaml", options(["2nd", "4th", "Top 10", "6th"], correct=1),
+     "q.huion.1", "options.en", "'Top 10' is true as well"),
+    ("these regions", "quiz.yaml",
+     says("question", en="According to WIPO, these regions lead in what?"),
+     "q.huion.1", "question.en", "'these regions' refers to nothing"),
+    ("这些地区", "quiz.yaml",
+     says("question", zh="据世界知识产权组织称，这些地区是什么的热点？"),
+     "q.huion.1", "question.zh", "'这些地区' refers to nothing"),
+    ("correct out of range", "quiz.yaml", lambda d: question(d).update(correct=4),
+     "q.huion.1", "correct", "option index 0..3, got 4"),
     ("correct as a bool", "quiz.yaml", lambda d: question(d).update(correct=False),
      "q.huion.1", "correct", "option index"),
-    ("question too long", "quiz.yaml", lambda d: question(d)["question"].update(zh="问" * 256),
+    ("question too long", "quiz.yaml", says("question", zh="问" * 256),
      "q.huion.1", "question.zh", "256 characters, longer than 255"),
     ("option too long", "quiz.yaml", lambda d: question(d)["options"]["en"].__setitem__(2, "x" * 101),
      "q.huion.1", "options.en", "longer than 100"),
-    ("explanation too long", "quiz.yaml", lambda d: question(d)["explanation"].update(en="x" * 201),
+    ("explanation too long", "quiz.yaml", says("explanation", en="x" * 201),
      "q.huion.1", "explanation.en", "longer than 200"),
+    ("explanation cut off", "quiz.yaml",
+     says("explanation", en="HUION's founder, Xu Hefeng, said that a niche…"),
+     "q.huion.1", "explanation.en", "not a whole sentence"),
+    ("explanation without a full stop", "quiz.yaml",
+     says("explanation", zh="绘王的创始人是 Xu Hefeng"),
+     "q.huion.1", "explanation.zh", "not a whole sentence"),
     ("explanation with 3 line feeds", "quiz.yaml",
-     lambda d: question(d)["explanation"].update(en="a\nb\nc\nd"),
+     says("explanation", en="a\nb\nc\nd."),
      "q.huion.1", "explanation.en", "more than 2 line feeds"),
     ("dangling quiz fact", "quiz.yaml", lambda d: question(d).update(fact="huion.cats"),
      "q.huion.1", "fact", "unknown fact 'huion.cats'"),
