@@ -121,7 +121,6 @@ MIGRATIONS = [
     ALTER TABLE questions ADD COLUMN sending_at REAL;
     ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
     CREATE INDEX rounds_by_chat ON rounds(chat_id);
-    CREATE INDEX answers_by_time ON answers(answered_at);
     """,
 ]
 

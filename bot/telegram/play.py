@@ -198,11 +198,13 @@ async def play_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await answer_stale(query, context)
         return
     settings = await chat_settings(context, chat, query.from_user)
+    running = await store.running_round(chat.id)
+    if running is not None and not await rounds.driver(context.application).stalled(running):
+        await query.answer(t("toast_running", settings.lang))
+        return
+    await query.answer()  # before the round's first messages: the spinner stops now
     repeat = ChatSettings(old.mode, old.state.seconds, old.state.total, settings.lang)
-    outcome = await start_round(
-        context, chat, query.from_user.id, repeat, old.state.total, old.topic, None
-    )
-    await query.answer(t("toast_running", settings.lang) if outcome is Start.RUNNING else None)
+    await start_round(context, chat, query.from_user.id, repeat, old.state.total, old.topic, None)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -233,7 +235,7 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an answer button."""
     query = update.callback_query
-    chat = message_chat(query)
+    chat = message_chat(query)  # the data must be a button of the message it came from
     driver = rounds.driver(context.application)
     answered = await driver.answer_button(
         AnswerButton.parse(query.data),
@@ -384,24 +386,29 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 def message_chat(query: CallbackQuery) -> Chat | None:
-    """The chat of the message a button was on (None if Telegram no longer shows it to us)."""
+    """The chat of the message a button was on, if the button is on it now (None for data no
+    button of that message carries: forged, or a button the bot has since taken away)."""
     message = query.message
-    return message.chat if isinstance(message, Message) else None
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    data = {b.callback_data for row in message.reply_markup.inline_keyboard for b in row}
+    return message.chat if query.data in data else None
 
 
 def _text_message_chat(query: CallbackQuery) -> Chat | None:
-    """The chat of a text message of ours with buttons: what a panel or board button must be on
-    (a forged callback may name a poll, or a message the bot cannot edit)."""
+    """The same, for buttons that edit their message: it must be a text message of ours (not a
+    poll, which has no text to edit)."""
     message = query.message
-    if not isinstance(message, Message) or not message.text or message.reply_markup is None:
+    chat = message_chat(query)
+    if chat is None or not message.text or message.from_user is None:
         return None
-    if message.from_user is None or message.from_user.id != query.get_bot().id:
-        return None
-    return message.chat
+    return chat if message.from_user.id == query.get_bot().id else None
 
 
 async def answer_stale(query: CallbackQuery, context) -> None:
-    lang = await chat_lang(context, message_chat(query), query.from_user)
+    message = query.message
+    chat = message.chat if isinstance(message, Message) else None
+    lang = await chat_lang(context, chat, query.from_user)
     await query.answer(t("stale_button", lang))
 
 
