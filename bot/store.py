@@ -121,7 +121,6 @@ MIGRATIONS = [
     ALTER TABLE questions ADD COLUMN sending_at REAL;
     ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
     CREATE INDEX rounds_by_chat ON rounds(chat_id);
-    CREATE INDEX answers_by_time ON answers(answered_at);
     """,
 ]
 
@@ -886,6 +885,14 @@ class Store:
             (round_id,),
         )
         return [(r["name"], r["points"]) for r in rows]
+
+    async def player_round_points(self, round_id: int, user_id: int) -> int | None:
+        """A player's points in one round; None if they did not answer in it."""
+        row = await self._one(
+            "SELECT SUM(points) FROM answers WHERE round_id = ? AND user_id = ?",
+            (round_id, user_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
 
     async def stats(self, user_id: int, chat_id: int | None) -> Stats:
         where, args = (

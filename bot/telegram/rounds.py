@@ -232,7 +232,7 @@ class RoundDriver:
         a live one is left alone and returned with RUNNING."""
         running = await self.store.running_round(chat_id)
         if running is not None:
-            if not await self._stalled(running):
+            if not await self.stalled(running):
                 return Start.RUNNING, running
             await self.finish(running, RoundStatus.STOPPED, title_key="stalled")
             log.info(
@@ -597,7 +597,7 @@ class RoundDriver:
     async def resume_round(self, stored: StoredRound) -> None:
         state, at = stored.state, self.clock()
         round_id = state.round_id
-        if await self._stalled(stored):
+        if await self.stalled(stored):
             await self.finish(stored, RoundStatus.STOPPED, title_key="stalled")
             return
         asked = await self.store.question(round_id, state.index)
@@ -639,7 +639,7 @@ class RoundDriver:
         """Every few minutes: end stalled rounds; close questions whose timer was lost."""
         at = self.clock()
         for stored in await self.store.open_rounds():
-            if await self._stalled(stored):
+            if await self.stalled(stored):
                 log.warning("round %s had stalled; ending it", stored.state.round_id)
                 await self.finish(stored, RoundStatus.STOPPED, title_key="stalled")
                 continue
@@ -649,7 +649,7 @@ class RoundDriver:
                 log.warning("round %s: question %s lost its timer", state.round_id, state.index + 1)
                 await self.close(state.round_id, state.index, early=False)
 
-    async def _stalled(self, stored: StoredRound) -> bool:
+    async def stalled(self, stored: StoredRound) -> bool:
         last = await self.store.last_activity(stored.state.round_id)
         return is_stuck(last, stored.state.seconds, self.clock())
 
