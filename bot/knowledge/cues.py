@@ -103,6 +103,8 @@ ATTRIBUTE_WORDS = frozenset(
     say said says speak spoke speech quote view opinion think believe comment remark message
     why reason explain when where date year day month place city province region location rank
     position percent percentage share proportion growth grow grew much many number total count
+    university universities company companies firm firms organisation organization institution
+    institutions employer
     """.split()
 )
 
@@ -218,9 +220,12 @@ def asks_how_to(text: str, cjk_text: str) -> bool:
 _EN_UNSOURCED = re.compile(
     r"\b(prize money|cash prize|prize mon\w*|bonus|reward money|jury|judges?|judging|criteria|"
     r"patent numbers?|address|deadline|tickets?|application form|selection process|entry fee|"
-    r"edition number|how are (the )?winners (chosen|selected))\b"
+    r"edition number|how are (the )?winners (chosen|selected)|next\b.*\b(year|edition|awards?|"
+    r"ceremony|one|time)|upcoming|will be held|will win|future winners?)\b"
 )
-_ZH_UNSOURCED = tuple("奖金 评委 评审标准 评选标准 专利号 地址 截止 门票 申报 报名".split())
+_ZH_UNSOURCED = tuple(
+    "奖金 评委 评审标准 评选标准 专利号 地址 截止 门票 申报 报名 下一届 明年".split()
+)
 
 
 def unsourced(text: str, cjk_text: str) -> bool:

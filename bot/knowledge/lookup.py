@@ -674,6 +674,8 @@ class Lookup:
         for fact_id, score in pool:
             if not wanted.isdisjoint(self._gives[fact_id]):
                 score *= ATTRIBUTE_BONUS
+                if main in self._gives[fact_id]:  # what is asked first ("his boss said what")
+                    score *= KIND_EDGE
                 if main in self._kind_gives[fact_id]:  # mainly a count, not one in passing
                     score *= KIND_EDGE
             if asked and fact_id in self._measures:
@@ -819,7 +821,11 @@ class Lookup:
             if t in self._postings
             and t not in self._asking_terms
             and t not in u.asking
-            and (self._is_thing(t[1:]) if t.startswith("@") else (t,) not in self._phrases)
+            and (
+                self._is_thing(t[1:])
+                if t.startswith("@")
+                else subject not in self._phrases.get((t,), ())
+            )
         ]
         matched = [t for t in asked if fitting[0][1] in self._postings[t]]
         elsewhere = [  # words of the question that point to facts about something else
@@ -829,8 +835,7 @@ class Lookup:
         ]
         if asked and not matched and elsewhere and not u.from_context:
             return self._missing(u, subject, scores)
-        enough = 1 if u.attributes else 2  # words of the question the answer must carry
-        if u.understood < MIN_UNDERSTOOD and not u.from_context and len(matched) < enough:
+        if u.understood < MIN_UNDERSTOOD and not u.from_context and not matched:
             if not u.about_awards:  # "Beijing nightlife"
                 return self._off_topic(u, ranked)
             return self._missing(u, subject, scores)

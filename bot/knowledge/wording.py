@@ -188,7 +188,11 @@ class _Words:
         said = self.sentences(answer.facts)
         what = self._figures_of(answer.entity)
         if answer.asked_edition is not None or answer.asked_year is not None:
-            asked = self.label(answer.asked_edition, answer.asked_year)
+            asked = (
+                self.label(answer.asked_edition, None)
+                if answer.asked_edition is not None
+                else self.label(None, answer.asked_year)
+            )
             if self.zh:
                 return f"资料没有给出{asked}的{what}。{label}的情况是：{said}"
             return f"The sources give no {what} for {asked}. What they give for {label}: {said}"
@@ -198,7 +202,7 @@ class _Words:
 
     def _figures_of(self, entity_id: str | None) -> str:
         if entity_id is None or self.ds.entities[entity_id].kind is EntityKind.EVENT:
-            return "数字" if self.zh else "these figures"
+            return "数字" if self.zh else "figures on this"
         return f"{self.name(entity_id)}数字" if self.zh else f"{self.name(entity_id)} figures"
 
     def missing(self, answer: Answer) -> str:
