@@ -65,6 +65,7 @@ CUE_WEIGHT = 2.0
 ANSWER_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.7
 ATTRIBUTE_BONUS = 1.5  # a fact that gives what is asked for beats one that only shares words
+SECOND_BONUS = 1.25
 KIND_EDGE = 1.05  # and one whose kind is what is asked beats one that also gives it
 
 MIN_SCORE = 2.0  # below this the best fact is a coincidence, not an answer
@@ -672,12 +673,13 @@ class Lookup:
         asked = set(u.terms) if Attribute.NUMBER in wanted else None
         main = u.attributes[0] if u.attributes else None
         for fact_id, score in pool:
-            if not wanted.isdisjoint(self._gives[fact_id]):
+            if main in self._gives[fact_id]:
                 score *= ATTRIBUTE_BONUS
-                if main in self._gives[fact_id]:  # what is asked first ("his boss said what")
-                    score *= KIND_EDGE
                 if main in self._kind_gives[fact_id]:  # mainly a count, not one in passing
                     score *= KIND_EDGE
+            elif not wanted.isdisjoint(self._gives[fact_id]):
+                # It gives what is asked second ("what did the founder say": a name, not words).
+                score *= SECOND_BONUS
             if asked and fact_id in self._measures:
                 named = max(len(words & asked) for words in self._measures[fact_id])
                 if named >= 2:  # "design excellence awards" names the figure
@@ -993,12 +995,12 @@ class Lookup:
         return awards[0] if awards else None
 
     def _main_entity(self, u: Understanding, fact: Fact) -> str | None:
-        """The subject a follow-up may refer back to: one the question named and the fact is
-        about, else the fact's first subject."""
+        """What a follow-up may refer back to: a subject the question named and the fact is
+        about, else what the fact is about first (the awards, for "where were they held")."""
         for entity_id in u.entities:
             if entity_id in fact.about and entity_id in self._subjects:
                 return entity_id
-        return next((e for e in fact.about if e in self._subjects), None)
+        return fact.about[0]
 
     def _citations(self, fact_ids) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s for f in fact_ids for s in self.dataset.facts[f].sources))
