@@ -65,7 +65,8 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
         r"\b(what|which) (patents?|inventions?|designs?|products?|technolog(y|ies)|awards?|"
         r"prizes?|medals?)\b|\bwhat .*\b(win|won|get|got|receive|received)\b|\bfor what\b|"
         r"\bwinning (patent|invention|design)\b|\bwhat .*\bpatent\b|\bpatent .*\bwhat\b|"
-        r"\bpatents? (that|which) (won|win)\b|\b(was|were|did|is|are) (there )?(any|a|an)\b",
+        r"\bpatents? (that|which) (won|win)\b|\b(was|were|did|is|are) (there )?(any|a|an)\b|"
+        r"\b(won|win)\b.*\bwhat\b",
     ),
 )
 
@@ -332,3 +333,40 @@ def reads_as_pinyin(word: str) -> bool:
                 count = ways[start] + 1
                 ways[end] = count if ways[end] < 0 else min(ways[end], count)
     return ways[-1] >= 2
+
+
+# "Was the ceremony in Beijing?", "颁奖是在北京吗": a yes-or-no question whether something was
+# at a place; the place is what is checked, not what the question is about.
+_EN_IF_THERE = re.compile(r"^\W*(was|were|is|are|did|does|do)\b.*\b(in|at)\b")
+_ZH_IF_THERE = re.compile(r"在.+吗")
+
+
+def asks_if_there(text: str, cjk_text: str) -> bool:
+    return bool(_EN_IF_THERE.search(text)) or bool(_ZH_IF_THERE.search(cjk_text))
+
+
+# Question words typed with a slip ("whre", "mnay", "wat"): read as meant, to tell what is asked.
+_QUESTION_WORDS = ("where", "when", "which", "what", "many", "much", "whose", "how", "who", "why")
+_QUESTION_SLIPS = {"wat": "what", "wot": "what", "wht": "what", "hw": "how", "wen": "when"}
+
+
+def question_word(word: str) -> str | None:
+    if word in _QUESTION_SLIPS:
+        return _QUESTION_SLIPS[word]
+    if len(word) < 4:
+        return None
+    return next((q for q in _QUESTION_WORDS if len(q) >= 4 and _one_slip(word, q)), None)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Whether two words differ by one letter changed, added, dropped or two swapped."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )  # fmt: skip
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

@@ -3,7 +3,8 @@
 Pipeline (the index is built once at start; each question is then pure and fast):
 1. Normalise and split: Latin words, CJK runs (text.py).
 2. Correct typos: a Latin word the index does not know is replaced by the closest known term
-   (rapidfuzz); a Chinese name with one character that sounds or looks alike is read as the name.
+   (rapidfuzz); a Chinese name or cue word with one character that sounds alike (or, for a name,
+   looks alike) is read as that word.
 3. Understand (cues.py): the entities named (longest alias runs; Chinese names by substring), the
    attribute asked for (date, place, person, number...), the years named, whether the question is
    about the awards at all and whether it belongs to another subject that shares their words.
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import itemgetter
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import cues
@@ -65,8 +66,8 @@ CUE_WEIGHT = 2.0
 ANSWER_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.7
 ATTRIBUTE_BONUS = 1.5  # a fact that gives what is asked for beats one that only shares words
-SECOND_BONUS = 1.25
-KIND_EDGE = 1.05  # and one whose kind is what is asked beats one that also gives it
+SECOND_BONUS = 1.25  # one that gives what is asked second ("what did the founder say": a name)
+KIND_EDGE = 1.05  # one whose kind is what is asked beats one that also gives it in passing
 
 MIN_SCORE = 2.0  # below this the best fact is a coincidence, not an answer
 # Share of the question's content words the index must know. A question that names nothing the
@@ -80,9 +81,9 @@ RANKED = 30  # how many of the best facts a question's ranking keeps
 MIN_GUESS_LENGTH_WITHOUT_ENTITY = 6
 MAX_FACTS = 3  # one to three sentences
 TIE_RATIO = 0.97  # facts this close to the best are equally good answers (e.g. three regions)
-YEAR_STRENGTH = 0.5
-SWAP_CONFIDENCE = 0.95
-MEASURE_BONUS = 0.1  # per word of a fact's figure that the question names
+YEAR_STRENGTH = 0.5  # a year named narrows the answer; its scope is checked apart
+SWAP_CONFIDENCE = 0.95  # two letters swapped ("fiar") is a slip, not another word
+MEASURE_BONUS = 0.15  # per word of a fact's figure that the question names
 SCOPE_RATIO = 0.6  # a fact of the year asked this close to the best one answers instead
 NEAR_STRENGTH = 0.9  # a Chinese word read through one wrong character
 MAX_SAID = 2  # facts quoted in a "not in the sources" reply as what the sources do say
@@ -154,6 +155,8 @@ class Understanding:
     years: tuple[int, ...]  # years named ("this year" is 2025)
     editions: tuple[int, ...]  # editions named by number ("the 22nd edition", 第23届)
     asking: frozenset[str]  # Chinese terms that say what is asked (几次, 观点)
+    words: frozenset[str]  # every Latin word understood, names included, as terms
+    asks_if_there: bool  # "was the ceremony in Beijing?": a place to check, not the subject
     about_awards: bool  # names something the data knows, or asks about awards and patents
     off_domain: bool  # about another subject that shares words with the awards
     asks_how_to: bool  # asks for advice ("how do I file a patent")
@@ -332,6 +335,9 @@ class Lookup:
         # Typos are matched against the words as written ("founded", not only "founder"). A typo
         # rarely changes a word's length by more than two or both its first and last letter, so
         # candidates are bucketed and a lookup scans a few hundred words, not all.
+        self._short_names = {  # three-letter names by first letter and letters: "liu", "jia"
+            (w[0], "".join(sorted(w))): w for w in self._names if len(w) == 3 and w.isalpha()
+        }
         self._fuzzy_buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word, term in self._surface.items():
             if len(word) >= 4 and term in self._vocab:
@@ -399,11 +405,13 @@ class Lookup:
             base = word[: -len(suffix)]
             if word.endswith(suffix) and len(base) >= 5 and canonical(base) in self._vocab:
                 return canonical(base), 1.0
-        if len(word) < 4 or not word.isalpha():
+        if not word.isalpha() or len(word) < 3:
             return None
+        if len(word) == 3:  # "jai": only a name with two letters swapped ("jia")
+            name = self._short_names.get((word[0], "".join(sorted(word))))
+            return (self._surface[name], SWAP_CONFIDENCE) if name else None
         # One slip (a wrong, missing, extra or swapped letter) in words up to 7 letters, two in
-        # longer ones. Four-letter words are corrected only to names ("chna", "tnag"): among
-        # short common words one slip too often makes another word ("good" -> "gold").
+        # longer ones.
         max_edits = 1 if len(word) <= 7 else 2
         candidates: list[str] = []
         for length in range(len(word) - max_edits, len(word) + max_edits + 1):
@@ -417,25 +425,30 @@ class Lookup:
             for c in candidates
             if len(c) > 4 or c in self._names or (sorted(c) == sorted(word) and c[0] == word[0])
         ]
-        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
-        if best is None and stem(word) != word:  # "medls" is one slip from "medal" once stemmed
-            best = process.extractOne(
-                stem(word), candidates, scorer=OSA.distance, score_cutoff=max_edits
+        matches = process.extract(
+            word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+        )
+        if not matches and stem(word) != word:  # "medls" is one slip from "medal" once stemmed
+            matches = process.extract(
+                stem(word), candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
             )
-        if best is None:
+        if not matches:
             return None
-        term, distance = self._surface[best[0]], best[1]
-        if distance == 1 and sorted(best[0]) == sorted(word):
+        distance = matches[0][1]
+        closest = {c for c, d, _ in matches if d == distance}
+        # Several words may be as close ("gang": "geng", "tang"; "globaly": "global",
+        # "globally"): prefer the one that continues a name with the word before it ("xiao
+        # gang" -> "xiao geng"), then the one spelt most alike.
+        best = max(
+            sorted(closest),
+            key=lambda c: (
+                previous is not None and (previous, self._surface[c]) in self._pairs,
+                fuzz.ratio(word, c),
+            ),
+        )
+        term = self._surface[best]
+        if distance == 1 and sorted(best) == sorted(word):
             return term, SWAP_CONFIDENCE  # two letters swapped: a slip, not another word
-        if previous is not None and (previous, term) not in self._pairs:
-            # Several words may be one slip away ("gang": "geng", "tang"); prefer the one that
-            # continues a name with the word before it ("xiao gang" -> "xiao geng").
-            for other, other_distance, _ in process.extract(
-                word, candidates, scorer=OSA.distance, score_cutoff=distance, limit=8
-            ):
-                if other_distance == distance and (previous, self._surface[other]) in self._pairs:
-                    term = self._surface[other]
-                    break
         return term, 1 - distance / (len(word) + 1)
 
     def understand(self, question: str, lang: Lang | None = None) -> Understanding:
@@ -459,6 +472,9 @@ class Lookup:
             if hit is None and (word in cues.QUESTION_WORDS or _ORDINAL.match(word)):
                 known += 1
                 as_read.append(word)
+                continue
+            if hit is None and (meant := cues.question_word(word)):  # "whre", "mnay"
+                as_read.append(meant)
                 continue
             if hit is None:
                 unknown += len(word) > 2  # "co", "ok": too short to say the question is off topic
@@ -571,6 +587,8 @@ class Lookup:
             unsourced=cues.unsourced(original, original_cjk),
             editions=editions,
             asking=frozenset(asking),
+            words=frozenset(t for t, _ in corrected),
+            asks_if_there=cues.asks_if_there(original, original_cjk),
             unknown_name=unknown_name,
             understood=known / total if total else 0.0,
             terms=terms,
@@ -670,7 +688,7 @@ class Lookup:
                 scores[fact_id] += strength * weight
         pool = heapq.nlargest(RANKED * 3, scores.items(), key=itemgetter(1))
         wanted = frozenset(u.attributes)
-        asked = set(u.terms) if Attribute.NUMBER in wanted else None
+        asked = u.words | u.terms.keys() if Attribute.NUMBER in wanted else None
         main = u.attributes[0] if u.attributes else None
         for fact_id, score in pool:
             if main in self._gives[fact_id]:
@@ -836,6 +854,21 @@ class Lookup:
             if not t.startswith("@") and not any(f in self._postings[t] for f in about)
         ]
         if asked and not matched and elsewhere and not u.from_context:
+            if self.dataset.entities[subject].kind is EntityKind.PLACE and u.asks_if_there:
+                # "Was the ceremony in Beijing?": the place is what is asked, not the subject.
+                without = {t: v for t, v in u.terms.items() if t != _entity_term(subject)}
+                entities = tuple(e for e in u.entities if e != subject)
+                instead = self._reply(
+                    dataclasses.replace(
+                        u,
+                        entity=None,
+                        entities=entities,
+                        terms=without,
+                        attributes=(Attribute.PLACE, *u.attributes),
+                    )
+                )
+                if instead.found:
+                    return instead
             return self._missing(u, subject, scores)
         if u.understood < MIN_UNDERSTOOD and not u.from_context and not matched:
             if not u.about_awards:  # "Beijing nightlife"
