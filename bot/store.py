@@ -886,6 +886,14 @@ class Store:
         )
         return [(r["name"], r["points"]) for r in rows]
 
+    async def player_round_points(self, round_id: int, user_id: int) -> int | None:
+        """A player's points in one round; None if they did not answer in it."""
+        row = await self._one(
+            "SELECT SUM(points) FROM answers WHERE round_id = ? AND user_id = ?",
+            (round_id, user_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
     async def stats(self, user_id: int, chat_id: int | None) -> Stats:
         where, args = (
             ("WHERE user_id = ? AND chat_id = ?", (user_id, chat_id))

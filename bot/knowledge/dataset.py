@@ -208,9 +208,11 @@ class DatasetError(ValueError):
 
 # -- loading and validation --------------------------------------------------------------------
 
-# The repo's data/ folder. Deployments point elsewhere with AWARDS_BOT_DATA (bot/config.py) or by
-# passing a directory to load_dataset.
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
+# The dataset: bot/data inside an installed package (pyproject.toml maps the repo's top-level
+# data/ there in a wheel), else the repo's data/ beside the package (a checkout, an editable
+# install). Deployments may point elsewhere with AWARDS_BOT_DATA (bot/config.py).
+_PACKAGE = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = _PACKAGE / "data" if (_PACKAGE / "data").is_dir() else _PACKAGE.parent / "data"
 FILES = ("sources.yaml", "topics.yaml", "entities.yaml", "facts.yaml", "quiz.yaml")
 _ID = re.compile(r"^[A-Za-z0-9_.\-]+$")
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")  # entity, topic and measure ids

@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import itemgetter
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -257,11 +258,8 @@ class Lookup:
         self._gives = {
             f.id: frozenset(f.gives or GIVES_BY_KIND[f.kind]) for f in dataset.facts.values()
         }
-        self._by_attribute: dict[Attribute, set[str]] = defaultdict(set)
         self._by_entity: dict[str, list[str]] = defaultdict(list)
         for fact in dataset.facts.values():
-            for attribute in self._gives[fact.id]:
-                self._by_attribute[attribute].add(fact.id)
             for entity_id in fact.about:
                 self._by_entity[entity_id].append(fact.id)
         # Entities that set the scene rather than name a subject: awards, and events, places or
@@ -648,21 +646,32 @@ class Lookup:
                     break
 
     # -- ranking ----------------------------------------------------------------------------
-    def _scores(self, u: Understanding) -> dict[str, float]:
+    def _rank(self, u: Understanding) -> tuple[dict[str, float], list[tuple[float, str]]]:
+        """Every matching fact's score, and the best facts, (score, fact id), best first.
+
+        Keyword scores first; then, among the best few by keywords, a bonus for a fact that
+        gives what is asked and for one whose figure the question names ("design excellence
+        awards"). Bonuses only reorder good candidates, so only those are looked at: no full
+        sort, no pass over every fact that shares a common word.
+        """
         scores: dict[str, float] = defaultdict(float)
         for term, strength in u.terms.items():
             for fact_id, weight in self._weighted.get(term, ()):
                 scores[fact_id] += strength * weight
-        if u.attributes:
-            for fact_id in self._giving(u.attributes) & scores.keys():
-                scores[fact_id] *= ATTRIBUTE_BONUS
-        if Attribute.NUMBER in u.attributes:
-            asked = set(u.terms)
-            for fact_id in self._measures.keys() & scores.keys():
+        pool = heapq.nlargest(RANKED * 3, scores.items(), key=itemgetter(1))
+        wanted = frozenset(u.attributes)
+        asked = set(u.terms) if Attribute.NUMBER in wanted else None
+        for fact_id, score in pool:
+            if not wanted.isdisjoint(self._gives[fact_id]):
+                score *= ATTRIBUTE_BONUS
+            if asked and fact_id in self._measures:
                 named = max(len(words & asked) for words in self._measures[fact_id])
                 if named >= 2:  # "design excellence awards" names the figure
-                    scores[fact_id] *= 1 + MEASURE_BONUS * named
-        return scores
+                    score *= 1 + MEASURE_BONUS * named
+            scores[fact_id] = score
+        order = self._order
+        pool.sort(key=lambda item: (-scores[item[0]], order[item[0]]))
+        return scores, [(scores[f], f) for f, _ in pool[:RANKED]]
 
     def _top(self, scores: dict[str, float], only: set[str] | None = None):
         """The best facts, (score, fact id), best first; ties in file order. No full sort."""
@@ -670,9 +679,6 @@ class Lookup:
         order = self._order
         best = heapq.nsmallest(RANKED, items, key=lambda item: (-item[1], order[item[0]]))
         return [(score, fact_id) for fact_id, score in best]
-
-    def _giving(self, attributes: tuple[Attribute, ...]) -> set[str]:
-        return set().union(*(self._by_attribute.get(a, set()) for a in attributes))
 
     # -- deciding ---------------------------------------------------------------------------
     def answer(
@@ -717,20 +723,20 @@ class Lookup:
     def _decide(self, u: Understanding) -> Answer:
         if u.off_domain:
             return self._off_topic(u, [])
-        scores = self._scores(u)
-        ranked = self._top(scores)
+        scores, ranked = self._rank(u)
         if u.asks_how_to:
             # Advice on filing or applying: the sources describe the awards, not procedures.
             if any(self.dataset.entities[e].kind is EntityKind.EVENT for e in u.entities):
                 return self._not_stated(u, ranked)
             return self._off_topic(u, ranked)
         if u.entity is not None:
-            return self._about_subject(u, scores)
+            return self._about_subject(u, scores, ranked)
         if u.unsourced:  # "prize money for gold"
             return self._not_stated(u, ranked) if u.about_awards else self._off_topic(u, ranked)
         fitting = ranked
         if u.attributes:
-            fitting = self._top(scores, self._giving(u.attributes) & scores.keys())
+            wanted = frozenset(u.attributes)
+            fitting = [(s, f) for s, f in ranked if not wanted.isdisjoint(self._gives[f])]
         asks_if_won = {Attribute.WINNER, Attribute.AWARD} & set(u.attributes)
         if u.unknown_name and asks_if_won:
             return self._winners(u, u.unknown_name)  # "Did Xiaomi win a gold?"
@@ -757,7 +763,9 @@ class Lookup:
             return self._winners(u, u.unknown_name)  # "Which companies won gold?"
         return self._not_stated(u, ranked)
 
-    def _about_subject(self, u: Understanding, scores: dict[str, float]) -> Answer:
+    def _about_subject(
+        self, u: Understanding, scores: dict[str, float], ranked: list[tuple[float, str]]
+    ) -> Answer:
         """A question about one named subject: answer with a fact about it that gives what is
         asked, or say that the sources do not give it."""
         subject = u.entity
@@ -771,10 +779,14 @@ class Lookup:
             # or city (or about another thing the question names), not by one that mentions it
             # ("Huawei and BYD invest in R&D"). Whether it won may be said in passing.
             about = {f for f in about if self.dataset.facts[f].about[0] in (subject, *u.entities)}
-        fitting = self._top(scores, about & self._giving(u.attributes) if u.attributes else about)
+        giving = about
+        if u.attributes:
+            wanted = frozenset(u.attributes)
+            giving = {f for f in about if not wanted.isdisjoint(self._gives[f])}
+        fitting = self._top(scores, giving)
         if u.unsourced or not fitting:
             if not u.about_awards:  # "how many people live in Shanghai"
-                return self._off_topic(u, self._top(scores))
+                return self._off_topic(u, ranked)
             return self._missing(u, subject, scores)
         # What the question asks beyond its subject ("R&D" in "BYD's R&D spending") must be in a
         # fact about the subject: a fact that only shares the subject's name is not an answer.
@@ -793,7 +805,7 @@ class Lookup:
         enough = 1 if u.attributes else 2  # words of the question the answer must carry
         if u.understood < MIN_UNDERSTOOD and not u.from_context and len(matched) < enough:
             if not u.about_awards:  # "Beijing nightlife"
-                return self._off_topic(u, self._top(scores))
+                return self._off_topic(u, ranked)
             return self._missing(u, subject, scores)
         return self._answer(u, fitting)
 

@@ -561,6 +561,7 @@ class BotApiEmulator:
                     fault.description or _default_description(fault.code or 502, fault.retry_after),
                     fault.retry_after,
                 )
+                self.errors.append((method, error.code, error.description))
                 return error.code, _error_body(error)
         status, body = await self._answer(method, params, token)
         if fault is not None and fault.kind == "late":

@@ -19,6 +19,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -28,7 +29,7 @@ from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
-from bot.telegram import ask, play, presence, render
+from bot.telegram import ask, inline, play, presence, render, share
 from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
 from bot.telegram.resilience import (
     READ_TIMEOUT,
@@ -80,6 +81,7 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.POLL_ANSWER,
     Update.MY_CHAT_MEMBER,
+    Update.INLINE_QUERY,
 ]
 
 
@@ -199,6 +201,9 @@ def add_handlers(app: Application) -> None:
     command = {"filters": new}
     app.add_handlers(
         [
+            CommandHandler(
+                "start", share.start_from_link, filters=new & filters.Regex(r"^/start\S*\s+\S")
+            ),
             CommandHandler("start", ask.start, **command),
             CommandHandler("help", ask.help_command, **command),
             CommandHandler("ask", ask.ask_command, **command),
@@ -214,8 +219,10 @@ def add_handlers(app: Application) -> None:
             CallbackQueryHandler(ask.topic_button, pattern=r"^topic:"),
             CallbackQueryHandler(ask.example_button, pattern=r"^ex:"),
             *play.callback_handlers(),
+            CallbackQueryHandler(share.offer_button, pattern=share.OfferButton.matches),
             CallbackQueryHandler(ask.stale_callback),
             ChatMemberHandler(presence.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            InlineQueryHandler(inline.inline_query),
             MessageHandler(filters.StatusUpdate.MIGRATE, presence.chat_migrated),
         ]
     )

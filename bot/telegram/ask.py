@@ -107,10 +107,9 @@ async def reply_with_answer(
     answer = svc.lookup.answer(question, context=earlier)
     if user is not None:
         svc.followups.remember(chat_id, user.id, answer.context, now)
-    if answer.found and (
-        declined := await rounds.decline(context.application, chat_id, answer.facts)
-    ):
-        await message.reply_html(declined)  # the open quiz question's fact
+    # Any reply that quotes the open quiz question's fact would give its answer away.
+    if declined := await rounds.decline(context.application, chat_id, answer.facts):
+        await _deliver(update, context, declined)
         return
     log.debug(
         "question answered: kind=%s entity=%s facts=%s score=%s followed=%s",
@@ -140,8 +139,14 @@ async def _send_answer(
     if not answer.found and answer.suggestions:
         markup = render.topic_buttons(svc.dataset, answer.suggestions, answer.lang)
     text = render.answer_html(answer, svc.dataset)
-    if update.callback_query is not None:  # an example button: the answer under its question
-        text = render.fit([f"<b>{render.esc(question or '')}</b>", text])
+    if question is not None:  # an example button: the answer under its question
+        text = render.fit([f"<b>{render.esc(question)}</b>", text])
+    await _deliver(update, context, text, markup)
+
+
+async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, markup=None):
+    """Send a reply: quoting the question in a group, into the chat for a button tap."""
+    if update.callback_query is not None:
         chat = update.effective_chat
         chat_id = chat.id if chat else update.effective_user.id
         await context.bot.send_message(chat_id, text, reply_markup=markup)

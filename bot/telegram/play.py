@@ -111,6 +111,11 @@ def _topic_title(svc: Services):
     return title
 
 
+def topic_title(context: ContextTypes.DEFAULT_TYPE, topic: str | None, lang: Lang) -> str:
+    """A round's topic as players read it ("HUION", or all of the awards)."""
+    return _topic_title(services(context))(topic, lang)
+
+
 async def on_shutdown(app: Application) -> None:
     svc = _svc(app)
     if svc.store is not None:
@@ -153,10 +158,14 @@ async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_html(t("bad_topic", lang, arg=clip(args.topic, 40), topics=names))
             return
     starter = user.id if user else ANONYMOUS_ADMIN_ID
-    await _start(context, chat, starter, settings, args.count or settings.questions, topic, message)
+    await start_round(
+        context, chat, starter, settings, args.count or settings.questions, topic, message
+    )
 
 
-async def _start(context, chat: Chat, starter: int, settings, count, topic, message=None) -> Start:
+async def start_round(
+    context, chat: Chat, starter: int, settings, count, topic, message=None
+) -> Start:
     outcome, running = await rounds.driver(context.application).start(
         chat.id,
         is_private=chat.type == Chat.PRIVATE,
@@ -182,11 +191,11 @@ async def play_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """The results' "Play again": the same topic, length and mode."""
     query = update.callback_query
     data = AgainButton.parse(query.data)
-    chat = _message_chat(query)
+    chat = message_chat(query)
     store = _store(context.application)
     old = await store.load_round(data.round_id)
     if chat is None or old is None or old.state.chat_id != chat.id:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     settings = await chat_settings(context, chat, query.from_user)
     running = await store.running_round(chat.id)
@@ -195,7 +204,7 @@ async def play_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     await query.answer()  # before the round's first messages: the spinner stops now
     repeat = ChatSettings(old.mode, old.state.seconds, old.state.total, settings.lang)
-    await _start(context, chat, query.from_user.id, repeat, old.state.total, old.topic, None)
+    await start_round(context, chat, query.from_user.id, repeat, old.state.total, old.topic, None)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -226,7 +235,7 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an answer button."""
     query = update.callback_query
-    chat = _message_chat(query)  # the data must be a button of the message it came from
+    chat = message_chat(query)  # the data must be a button of the message it came from
     driver = rounds.driver(context.application)
     answered = await driver.answer_button(
         AnswerButton.parse(query.data),
@@ -276,7 +285,7 @@ async def board_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     chat = _text_message_chat(query)
     if chat is None:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     lang = await chat_lang(context, chat, query.from_user)
     text, markup = await _board(context, chat, BoardButton.parse(query.data).period, lang)
@@ -309,7 +318,7 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     data = ScoreButton.parse(query.data)
     chat = _text_message_chat(query)
     if chat is None:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     lang = await chat_lang(context, chat, query.from_user)
     name = (query.message.text or "").split(" · ", 1)[0] or "Player"
@@ -323,7 +332,7 @@ async def reset_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     chat = _text_message_chat(query)
     if chat is None or chat.type == Chat.PRIVATE:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     lang = await chat_lang(context, chat, query.from_user)
     if not await _is_admin(update, context):
@@ -357,7 +366,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     data = SettingButton.parse(query.data)
     chat = _text_message_chat(query)
     if chat is None:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     settings = await chat_settings(context, chat, query.from_user)
     if not await _is_admin(update, context):
@@ -376,7 +385,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # -- checks -------------------------------------------------------------------------------------
 
 
-def _message_chat(query: CallbackQuery) -> Chat | None:
+def message_chat(query: CallbackQuery) -> Chat | None:
     """The chat of the message a button was on, if the button is on it now (None for data no
     button of that message carries: forged, or a button the bot has since taken away)."""
     message = query.message
@@ -390,13 +399,13 @@ def _text_message_chat(query: CallbackQuery) -> Chat | None:
     """The same, for buttons that edit their message: it must be a text message of ours (not a
     poll, which has no text to edit)."""
     message = query.message
-    chat = _message_chat(query)
+    chat = message_chat(query)
     if chat is None or not message.text or message.from_user is None:
         return None
     return chat if message.from_user.id == query.get_bot().id else None
 
 
-async def _stale(query: CallbackQuery, context) -> None:
+async def answer_stale(query: CallbackQuery, context) -> None:
     message = query.message
     chat = message.chat if isinstance(message, Message) else None
     lang = await chat_lang(context, chat, query.from_user)
