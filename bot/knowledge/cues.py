@@ -110,6 +110,9 @@ ATTRIBUTE_WORDS = frozenset(
 )
 
 
+# "有…获奖吗" (was any ... among the winners): asks what won, as "were any ... awarded".
+_ZH_ANY_WON = re.compile(r"^有.+(获奖|得奖|获得金奖|获金奖)")
+
 # Asking what a winning patent does, not which patent won.
 _EN_WHAT_IT_DOES = re.compile(
     r"\bsolve|\bproblem\b|\bimpact\b|\bused for\b|\bpurpose\b|\bwhat does it do\b"
@@ -150,6 +153,8 @@ def asked_attributes(text: str, cjk_text: str) -> tuple[A, ...]:
     found += [
         a for a, cues in _ZH_ATTRIBUTES if a not in found and any(c in cjk_text for c in cues)
     ]
+    if _ZH_ANY_WON.search(cjk_text) and A.AWARD not in found:
+        found.append(A.AWARD)  # "有绿色技术获奖吗": whether such a thing won
     if A.NUMBER in found or A.SHARE in found:
         # "How many golds did Beijing win": the count is asked, not who won or what.
         found = [a for a in found if a not in (A.WINNER, A.AWARD)]
