@@ -240,7 +240,9 @@ class Lookup:
         }
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
         self._pairs = {pair for phrase in self._phrases for pair in itertools.pairwise(phrase)}
-        self._zh_by_length = sorted(self._zh_names, key=len, reverse=True)
+        self._zh_exact: dict[int, list[str]] = defaultdict(list)  # Chinese names by length
+        for name in self._zh_names:
+            self._zh_exact[len(name)].append(name)
         # Chinese names and cue words with one character left out, for a word typed with one
         # wrong character (比亚滴, 成力): longest first, as exact names are matched.
         self._zh_masked: dict[str, list[tuple[str, int]]] = defaultdict(list)
@@ -250,7 +252,8 @@ class Lookup:
                 for i in range(len(word)):
                     self._zh_masked[word[:i] + "?" + word[i + 1 :]].append((word, i))
         self._zh_lengths = sorted(
-            {len(w) for w, _ in itertools.chain(*self._zh_masked.values())}, reverse=True
+            {len(w) for w, _ in itertools.chain(*self._zh_masked.values())} | set(self._zh_exact),
+            reverse=True,
         )
         self._order = {fact_id: i for i, fact_id in enumerate(dataset.facts)}  # ties: file order
         # Editions by number, from the names of the facts' editions ("23rd China Patent Award").
@@ -617,11 +620,8 @@ class Lookup:
             chars[start : start + len(word)] = word
 
         # Longer words first, exact before near: "中国石华" is 中国石化 with a slip, not 中国.
-        exact_by_length: dict[int, list[str]] = defaultdict(list)
-        for name in self._zh_by_length:
-            exact_by_length[len(name)].append(name)
-        for length in sorted(set(exact_by_length) | set(self._zh_lengths), reverse=True):
-            for name in exact_by_length.get(length, ()):
+        for length in self._zh_lengths:
+            for name in self._zh_exact.get(length, ()):
                 start = cjk_text.find(name)
                 while start != -1:
                     if not any(covered[start : start + length]):
@@ -661,6 +661,7 @@ class Lookup:
                         word
                         for word, j in self._zh_masked.get(key, ())
                         if j == i
+                        and wrong != word[i]  # the word itself is matched as bigrams
                         and (
                             sounds_alike(wrong, word[i])
                             # a name's shape is distinctive; a common word's is not (奖金, 资金)
