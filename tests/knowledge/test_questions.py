@@ -52,3 +52,25 @@ def test_each_kind_of_reply_is_given_when_due(reports, name, kind):
     report = reports[name]
     missed = [(m.question, m.got) for m in report.misses if m.kind == kind]
     assert report.accuracy(kind) >= QUESTION_FILES[name], f"{name} {kind}: missed {missed}"
+
+
+def test_the_scorer_takes_any_file_and_checks_kind_facts_strings_and_context(
+    lookup, dataset, tmp_path
+):
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        """questions:
+  - {q: "Who founded HUION?", kind: answer, facts: [huion.founder], expect: [["Xu Hefeng", "徐"]]}
+  - {q: "Who founded HUION?", kind: answer, expect: ["Somebody Else"]}
+  - {q: "When was it founded?", context: "Who founded HUION?", kind: answer, expect: ["2011"]}
+  - {q: "Did Xiaomi win a gold?", kind: not_in_sources, expect: ["Xiaomi"]}
+  - {q: "Did Xiaomi win a gold?", kind: answer}
+  - {q: "tell me a joke", kind: off_topic}
+""",
+        encoding="utf-8",
+    )
+    report = score(lookup, dataset, path)
+    assert (report.right["answer"], report.total["answer"]) == (2, 4)
+    assert report.accuracy("not_in_sources") == report.accuracy("off_topic") == 1.0
+    assert [m.question for m in report.misses] == ["Who founded HUION?", "Did Xiaomi win a gold?"]
+    assert report.lines()[-1].strip() == "all: 4/6 (66.7%)"
