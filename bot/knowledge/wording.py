@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.knowledge.cues import CURRENT_YEAR
 from bot.knowledge.dataset import Attribute, Dataset, EntityKind, Lang
 from bot.knowledge.lookup import Answer, Gap, ReplyKind
 
@@ -138,8 +139,8 @@ class _Words:
             if self.zh:
                 return f"第{zh_number(edition)}届" + (f"（{year}年）" if year else "")
             return f"the {ordinal(edition)} edition" + (f" ({year})" if year else "")
-        year = year or 2025
-        if year == 2025:
+        year = year or CURRENT_YEAR
+        if year == CURRENT_YEAR:
             return "2025年中国专利奖" if self.zh else "the 2025 awards"
         return f"{year}年" if self.zh else str(year)
 
@@ -208,6 +209,12 @@ class _Words:
     def missing(self, answer: Answer) -> str:
         name = self.name(answer.entity)
         said = self.sentences(answer.facts)
+        if not said:  # an entity no fact is about
+            return (
+                f"资料没有提到{name}的这方面信息。"
+                if self.zh
+                else f"The sources say nothing on this about {name}."
+            )
         attribute = answer.attributes[0] if answer.attributes else None
         if answer.named and attribute is Attribute.AWARD:
             # "What was Huawei's winning patent?": named as a winner, the patent is not.
