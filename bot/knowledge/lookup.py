@@ -106,6 +106,10 @@ _ABOUT_ITSELF = frozenset(
     }
 )
 
+# Attributes that count or name the winners: a word the index does not know narrows them to a
+# group the sources do not single out.
+_COUNTS_OR_NAMES = frozenset({Attribute.NUMBER, Attribute.WINNER, Attribute.ORGANISATION})
+
 # Which named entity a question is about, when it names several: people, then organisations.
 _SUBJECT_ORDER = {EntityKind.PERSON: 0, EntityKind.ORGANISATION: 1}
 
@@ -162,6 +166,7 @@ class Understanding:
     asks_how_to: bool  # asks for advice ("how do I file a patent")
     unsourced: bool  # asks what the sources never give (prize money, judges, patent numbers)
     unknown_name: str | None  # a name the data does not know, as the user wrote it
+    unread: tuple[str, ...]  # longer words the index does not know ("universities")
     understood: float  # share of the question's content the index knows
     from_context: bool = False
     terms: dict[str, float] = field(default_factory=dict, repr=False)
@@ -465,7 +470,8 @@ class Lookup:
         # Latin words: correct typos, then find the longest alias runs.
         corrected: list[tuple[str, float]] = []
         short_guesses: list[str] = []  # short words only a typo away from a known one
-        unknown_words: list[str] = []
+        unknown_words: list[str] = []  # those that read as names
+        unread: list[str] = []  # words of five letters or more the index does not know
         as_read: list[str] = []  # the words as corrected, for reading what is asked
         for word in tokens.words:
             if word in STOPWORDS:
@@ -479,8 +485,13 @@ class Lookup:
             if hit is None and (meant := cues.question_word(word)):  # "whre", "mnay"
                 as_read.append(meant)
                 continue
+            if hit is None and word.endswith("ly") and len(word) > 4:
+                as_read.append(word)  # "roughly", "actually": how it is asked, not what about
+                continue
             if hit is None:
                 unknown += len(word) > 2  # "co", "ok": too short to say the question is off topic
+                if len(word) >= 5 and word.isalpha():
+                    unread.append(word)
                 if _NAME_WORD.match(word) and (
                     cues.reads_as_pinyin(word) or _written_as_name(question, word)
                 ):
@@ -593,6 +604,7 @@ class Lookup:
             words=frozenset(t for t, _ in corrected),
             asks_if_there=cues.asks_if_there(original, original_cjk),
             unknown_name=unknown_name,
+            unread=tuple(unread),
             understood=known / total if total else 0.0,
             terms=terms,
             win_words=win_words,
@@ -785,6 +797,10 @@ class Lookup:
             return self._winners(u, u.unknown_name)  # "Did Xiaomi win a gold?"
         if u.unknown_name and u.about_awards and u.lang == Lang.EN:
             return self._not_stated(u, ranked)  # "How many golds did Shandong win?"
+        if u.unread and u.about_awards and _COUNTS_OR_NAMES & set(u.attributes):
+            # "How many golds went to universities?", "which foreign companies won": a group
+            # the sources do not break the winners down by.
+            return self._not_stated(u, ranked)
         award = next((e for e in u.entities if e in self._earlier_awards), None)
         if award is not None:
             # "Which firms got silver?": a fact about winners in general does not say.
@@ -902,7 +918,7 @@ class Lookup:
 
     def _answer(self, u: Understanding, ranked: list[tuple[float, str]]) -> Answer:
         best = ranked[0][0]
-        chosen = [f for s, f in ranked[:MAX_FACTS] if s >= best * TIE_RATIO]
+        chosen = self._tied(ranked)
         lead = self.dataset.facts[chosen[0]]
         if not self._in_scope(u, lead):
             # "Where were the 2025 awards presented?": a close fact of the year asked is the
@@ -915,7 +931,7 @@ class Lookup:
             if not scoped or scoped[0][0] < best * SCOPE_RATIO:
                 return self._other_edition(u, lead)
             best, lead = scoped[0][0], self.dataset.facts[scoped[0][1]]
-            chosen = [f for s, f in scoped[:MAX_FACTS] if s >= best * TIE_RATIO]
+            chosen = self._tied(scoped)
         chosen = [f for f in chosen if self._in_scope(u, self.dataset.facts[f])]
         return Answer(
             kind=ReplyKind.ANSWER,
@@ -931,6 +947,17 @@ class Lookup:
         """Whether a fact matches the question on more than the year it names."""
         years = {str(y) for y in u.years}
         return any(fact_id in self._postings.get(t, ()) for t in u.terms if t not in years)
+
+    def _tied(self, ranked: list[tuple[float, str]]) -> list[str]:
+        """The best fact and those as good of the same topic (three regions with 3 golds each);
+        up to three sentences."""
+        best, lead = ranked[0]
+        topic = self.dataset.facts[lead].topic
+        return [
+            f
+            for s, f in ranked[:MAX_FACTS]
+            if s >= best * TIE_RATIO and self.dataset.facts[f].topic == topic
+        ]
 
     def _in_scope(self, u: Understanding, fact: Fact) -> bool:
         """Whether a fact is about the edition and year asked for. A question that names no
