@@ -52,7 +52,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
         A.ORGANISATION,
         r"\bwho\b|\b(what|which) (company|companies|firm|firms|organi[sz]ations?|institutions?|"
         r"universit(y|ies)|enterprises?|business(es)?|body|agency|bodies|makers?)\b|"
-        r"\bwork(s|ed|ing)? (for|at)\b|\bwhere .*\bwork",
+        r"\bwork(s|ed|ing)? (for|at)\b|\bwhere .*\b(work|teach|teaches|taught|study|studied)",
     ),
     (
         A.WINNER,
@@ -254,7 +254,19 @@ ZH_WIN = ("获奖", "得奖", "金奖", "获得", "获")
 # A follow-up that names no subject of its own refers back with a pronoun, or is elliptical
 # ("And BYD?", "比亚迪呢？") and asks the previous question again about a new subject.
 _EN_PRONOUN = re.compile(r"\b(it|its|they|their|them|he|his|she|her|this company|the company)\b")
-_ZH_PRONOUN = ("它", "他", "她", "该公司", "这家公司", "这个公司")
+_ZH_PRONOUN = (
+    "它",
+    "他",
+    "她",
+    "该公司",
+    "这家公司",
+    "这个公司",
+    "这项",
+    "该项",
+    "这款",
+    "这家",
+    "该专利",
+)
 _EN_ELLIPTICAL = re.compile(r"^\W*(and|what about|how about|also|same for|what of)\b")
 _ZH_ELLIPTICAL_START = ("那", "还有", "那么")
 

@@ -614,7 +614,8 @@ class Lookup:
         """Find names, cue words and bigrams in Chinese text. Returns the text with words typed
         with one wrong character put right, the known and unknown shares of its meaningful
         characters, and the longest run of characters nothing covers (a name the data lacks)."""
-        covered = [False] * len(cjk_text)
+        covered = [False] * len(cjk_text)  # understood: by a name, a cue word or a bigram
+        in_name = [False] * len(cjk_text)  # part of a name (a pair across its edge is no word)
         chars = list(cjk_text)
         asking = set()  # the character pairs that say what is asked (几次, 观点)
 
@@ -629,6 +630,7 @@ class Lookup:
                     if gram in self._postings:
                         terms[gram] = max(terms.get(gram, 0.0), strength)
             covered[start : start + len(word)] = [True] * len(word)
+            in_name[start : start + len(word)] = [True] * len(word)
             chars[start : start + len(word)] = word
 
         # Longer words first, exact before near: "中国石华" is 中国石化 with a slip, not 中国.
@@ -648,7 +650,7 @@ class Lookup:
         for run_start, run in _runs_with_offsets(fixed):
             for j, gram in enumerate(cjk_bigrams(run)):
                 # A pair across a name's edge ("江各" in 浙江各) is no word.
-                if gram in self._postings and not any(covered[run_start + j : run_start + j + 2]):
+                if gram in self._postings and not any(in_name[run_start + j : run_start + j + 2]):
                     terms[gram] = max(terms.get(gram, 0.0), 1.0)
                     covered[run_start + j] = covered[run_start + j + len(gram) - 1] = True
         meaningful = [i for i, ch in enumerate(fixed) if ch != " " and ch not in _ZH_FUNCTION_CHARS]
