@@ -81,6 +81,7 @@ RANKED = 30  # how many of the best facts a question's ranking keeps
 MIN_GUESS_LENGTH_WITHOUT_ENTITY = 6
 MAX_FACTS = 3  # one to three sentences
 TIE_RATIO = 0.97  # facts this close to the best are equally good answers (e.g. three regions)
+SHORT_QUESTION = 6  # content words
 YEAR_STRENGTH = 0.5  # a year named narrows the answer; its scope is checked apart
 SWAP_CONFIDENCE = 0.95  # two letters swapped ("fiar") is a slip, not another word
 MEASURE_BONUS = 0.15  # per word of a fact's figure that the question names
@@ -493,7 +494,10 @@ class Lookup:
                 if len(word) >= 5 and word.isalpha():
                     unread.append(word)
                 if _NAME_WORD.match(word) and (
-                    cues.reads_as_pinyin(word) or _written_as_name(question, word)
+                    _written_as_name(question, word)
+                    # a word that reads as pinyin is a name only in a short question: in a long
+                    # one it is more likely an English word ("piece", "change")
+                    or (cues.reads_as_pinyin(word) and len(tokens.content_words) <= SHORT_QUESTION)
                 ):
                     unknown_words.append(word)
                 as_read.append(word)
