@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, Message, MessageEntity, Update
+from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.knowledge.dataset import Lang
@@ -190,28 +190,32 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     svc = services(context)
     lang = user_lang(update)
-    _, _, topic_id = (query.data or "").partition(":")
-    if topic_id not in svc.dataset.topics:
+    button = render.TopicButton.parse(query.data)
+    chat = _button_chat(query)
+    if button is None or chat is None or button.topic_id not in svc.dataset.topics:
         await query.answer(t("stale_button", lang))
         return
     await query.answer()
-    await context.bot.send_message(
-        query.message.chat.id if query.message else query.from_user.id,
-        render.topic_html(svc.dataset, topic_id, lang),
-    )
+    await context.bot.send_message(chat.id, render.topic_html(svc.dataset, button.topic_id, lang))
 
 
 async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an example question from /start: answer it."""
     query = update.callback_query
     lang = user_lang(update)
-    _, _, index = (query.data or "").partition(":")
+    button = render.ExampleButton.parse(query.data)
     examples = render.EXAMPLE_QUESTIONS[lang]
-    if not index.isdigit() or int(index) >= len(examples):
+    if button is None or _button_chat(query) is None or not 0 <= button.index < len(examples):
         await query.answer(t("stale_button", lang))
         return
     await query.answer()
-    await reply_with_answer(update, context, examples[int(index)], show_question=True)
+    await reply_with_answer(update, context, examples[button.index], show_question=True)
+
+
+def _button_chat(query: CallbackQuery) -> Chat | None:
+    """The chat of the message the button is on; None when there is none to answer in (a
+    message Telegram no longer shows the bot, or one sent inline, which has no chat)."""
+    return query.message.chat if isinstance(query.message, Message) else None
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
