@@ -130,6 +130,9 @@ def run_bench(
     only: str | None = None,
     minutes: float | None = None,
 ) -> int:
+    """Every section, or `only` one. Exit code 1 when a production target (fairness, cpu,
+    soak) fails; the lookup and quiz sections print their targets."""
+    passed = True
     if only in (None, "lookup"):
         print("== lookup ==")
         bench_lookup(settings, quick)
@@ -138,4 +141,15 @@ def run_bench(
         from bot.sandbox.loadtest import bench_quiz
 
         bench_quiz(settings, quick)
-    return 0
+    from bot.sandbox import prodbench
+
+    if only in (None, "fairness"):
+        print("== fairness: a busy group beside 50 private chats ==")
+        passed &= prodbench.bench_fairness(quick)
+    if only in (None, "cpu"):
+        print("== cpu per message: this bot against a bare echo bot ==")
+        passed &= prodbench.bench_cpu(quick)
+    if only in (None, "soak"):
+        print("== soak: mixed traffic with 1% injected faults ==")
+        passed &= prodbench.bench_soak(quick, minutes)
+    return 0 if passed else 1
