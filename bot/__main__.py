@@ -139,7 +139,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-BENCH_SECTIONS = ["lookup", "quiz", "fairness", "cpu", "soak"]
+BENCH_SECTIONS = ["lookup", "quiz", "inline", "fairness", "cpu", "soak"]
 NO_TOKEN_FOR_SERVE = (
     "error: TELEGRAM_BOT_TOKEN is not set: `python -m bot serve` runs the bot on Telegram and "
     "needs the token from @BotFather (`python -m bot` without a token opens the local console)"
