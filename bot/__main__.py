@@ -6,6 +6,7 @@ python -m bot serve                the bot as a service: requires TELEGRAM_BOT_T
                                    or a webhook when TELEGRAM_WEBHOOK_URL is set
 python -m bot ask "QUESTION"       print the answer
 python -m bot ask --json           one question per stdin line -> one JSON object per line
+                                   (--follow: each may follow up the one before)
 python -m bot validate [DATA_DIR]  check the dataset; one line; exit 1 on an error
 python -m bot bench                benchmarks (lookup, quiz, fairness, cpu, soak)
 python -m bot backup FILE          a consistent copy of the database, safe while the bot runs
@@ -120,6 +121,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ask = sub.add_parser("ask", help="answer a question from the command line")
     ask.add_argument("question", nargs="*")
     ask.add_argument("--json", action="store_true", help="read questions from stdin, write JSON")
+    ask.add_argument(
+        "--follow",
+        action="store_true",
+        help="with --json: each question may follow up the one before, as in a private chat",
+    )
     validate = sub.add_parser("validate", help="check the dataset")
     validate.add_argument("validate_dir", nargs="?", type=Path, metavar="DATA_DIR")
     bench = sub.add_parser("bench", help="benchmarks: lookup, quiz, fairness, cpu, soak")
@@ -133,7 +139,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-BENCH_SECTIONS = ["lookup", "quiz", "fairness", "cpu", "soak"]
+BENCH_SECTIONS = ["lookup", "quiz", "inline", "fairness", "cpu", "soak"]
 NO_TOKEN_FOR_SERVE = (
     "error: TELEGRAM_BOT_TOKEN is not set: `python -m bot serve` runs the bot on Telegram and "
     "needs the token from @BotFather (`python -m bot` without a token opens the local console)"
@@ -238,23 +244,28 @@ async def run_stats(settings: Settings) -> int:
 
 def run_ask(settings: Settings, args: argparse.Namespace) -> int:
     from bot.knowledge.lookup import Lookup
+    from bot.knowledge.wording import compose
 
-    lookup = Lookup(load_dataset(settings.data_dir))
+    dataset = load_dataset(settings.data_dir)
+    lookup = Lookup(dataset)
     if not args.json:
         question = " ".join(args.question)
         if not question.strip():
             print('usage: python -m bot ask "QUESTION"  (or --json with questions on stdin)')
             return 2
-        print(lookup.answer(question).text)
+        print(compose(lookup.answer(question), dataset).plain())
         return 0
+    earlier = None
     for line in sys.stdin:
         question = line.rstrip("\n")
         if not question.strip():
             continue
-        answer = lookup.answer(question)
+        answer = lookup.answer(question, context=earlier if args.follow else None)
+        earlier = answer.context
         record = {
             "question": question,
-            "answer": answer.text,
+            "answer": compose(answer, dataset).plain(),
+            "kind": answer.kind.value,
             "found": answer.found,
             "facts": list(answer.facts),
             "score": answer.score,

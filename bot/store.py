@@ -121,7 +121,6 @@ MIGRATIONS = [
     ALTER TABLE questions ADD COLUMN sending_at REAL;
     ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
     CREATE INDEX rounds_by_chat ON rounds(chat_id);
-    CREATE INDEX answers_by_time ON answers(answered_at);
     """,
 ]
 
@@ -410,6 +409,59 @@ class Store:
                 )
             ]
         )
+
+    async def move_chat(self, old_id: int, new_id: int, chat_type: str = "supergroup") -> bool:
+        """A group upgraded to a supergroup (Telegram gives it a new id): its settings, board,
+        scores, seen questions and rounds (answers with them, a running one too) move to the new
+        id in one transaction. True if there was anything to move."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    "INSERT INTO chats (id, type, title, mode, seconds, questions, lang, board_since) "
+                    "SELECT ?, ?, title, mode, seconds, questions, lang, board_since FROM chats "
+                    "WHERE id = ? ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
+                    "mode = excluded.mode, seconds = excluded.seconds, "
+                    "questions = excluded.questions, lang = excluded.lang, "
+                    "board_since = excluded.board_since",
+                    (new_id, chat_type, old_id),
+                )
+                moved = cursor.rowcount > 0
+                if moved:
+                    await self._db.execute(
+                        "UPDATE rounds SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+                    )
+                    await self._db.execute(
+                        "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, "
+                        "best_streak) SELECT ?, user_id, points, answered, correct, streak, "
+                        "best_streak FROM scores WHERE chat_id = ? AND true "
+                        "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
+                        "points = points + excluded.points, answered = answered + excluded.answered, "
+                        "correct = correct + excluded.correct, streak = excluded.streak, "
+                        "best_streak = MAX(best_streak, excluded.best_streak)",
+                        (new_id, old_id),
+                    )
+                    await self._db.execute(
+                        "INSERT INTO seen (chat_id, key, last_seen) SELECT ?, key, last_seen "
+                        "FROM seen WHERE chat_id = ? AND true ON CONFLICT(chat_id, key) "
+                        "DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
+                        (new_id, old_id),
+                    )
+                    for table, column in (
+                        ("scores", "chat_id"),
+                        ("seen", "chat_id"),
+                        ("chats", "id"),
+                    ):
+                        await self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (old_id,))
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        # Cached rounds and polls carry the old chat id: drop them all (this is rare).
+        for round_id in list(self._rounds):
+            self._forget(round_id)
+        self._by_poll.clear()
+        return moved
 
     async def ensure_user(self, user_id: int, name: str) -> None:
         if self._names.get(user_id) == name:
@@ -833,6 +885,14 @@ class Store:
             (round_id,),
         )
         return [(r["name"], r["points"]) for r in rows]
+
+    async def player_round_points(self, round_id: int, user_id: int) -> int | None:
+        """A player's points in one round; None if they did not answer in it."""
+        row = await self._one(
+            "SELECT SUM(points) FROM answers WHERE round_id = ? AND user_id = ?",
+            (round_id, user_id),
+        )
+        return None if row is None or row[0] is None else int(row[0])
 
     async def stats(self, user_id: int, chat_id: int | None) -> Stats:
         where, args = (

@@ -24,15 +24,12 @@ def accuracy_report():
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Print the question-set accuracy per kind, as the issue asks, after every run."""
-    by_kind = _ACCURACY.get("by_kind")
-    if not by_kind:
-        return
-    terminalreporter.section("lookup accuracy on tests/knowledge/questions.yaml")
-    for kind, (right, total) in sorted(by_kind.items()):
-        label = "declined" if kind == "offtopic" else "answered correctly"
-        terminalreporter.write_line(f"{kind:>9}: {right}/{total} {label} ({right / total:.1%})")
-    for kind, question, expect, got, score in _ACCURACY.get("failures", []):
-        terminalreporter.write_line(
-            f"  miss [{kind}] {question!r}: expected {expect}, got {list(got)} ({score})"
-        )
+    """Print the lookup's accuracy per kind of reply on every question file scored in the run."""
+    for name, report in _ACCURACY.items():
+        terminalreporter.section(f"lookup accuracy on tests/knowledge/{name}")
+        for line in report.lines():
+            terminalreporter.write_line(line)
+        for miss in report.misses:
+            terminalreporter.write_line(
+                f"  miss [{miss.kind}] {miss.question!r}: wanted {miss.wanted}; got {miss.got[:160]}"
+            )

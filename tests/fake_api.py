@@ -102,10 +102,9 @@ class FakeBotApi:
             message = {"message_id": len(self.calls), "date": 0, "chat": chat, "from": BOT}
             message["text"] = params.get("text", "")
             return _json(200, {"ok": True, "result": message})
-        if method == "getMyDescription":
-            return _json(200, {"ok": True, "result": {"description": ""}})
-        if method == "getMyShortDescription":
-            return _json(200, {"ok": True, "result": {"short_description": ""}})
+        if method in ("getMyDescription", "getMyShortDescription"):
+            key = "description" if method == "getMyDescription" else "short_description"
+            return _json(200, {"ok": True, "result": {key: ""}})
         if method == "getWebhookInfo":
             return _json(200, {"ok": True, "result": {"url": "", "has_custom_certificate": False,
                                                       "pending_update_count": 0}})  # fmt: skip

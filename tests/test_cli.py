@@ -64,10 +64,31 @@ def test_ask_json_answers_one_question_per_line():
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in records] == questions
-    assert set(records[0]) == {"question", "answer", "found", "facts", "score"}
+    assert set(records[0]) == {"question", "answer", "kind", "found", "facts", "score"}
     assert records[0]["found"] and records[0]["facts"][0] == "huion.founder"
+    assert records[0]["kind"] == "answer" and "Xu Hefeng" in records[0]["answer"]
     assert records[1]["found"] and records[1]["facts"][0] == "tencent.patent"
-    assert not records[2]["found"] and records[2]["facts"] == []
+    assert records[2]["kind"] == "off_topic" and not records[2]["found"]
+    assert records[2]["facts"] == []
+
+
+def test_ask_json_gives_each_kind_and_only_an_answer_is_found():
+    questions = ["Did Xiaomi win a gold?", "Who won the Oscar for best picture in 2025?"]
+    result = run("ask", "--json", stdin="\n".join(questions) + "\n")
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert first["kind"] == "not_in_sources" and not first["found"]
+    assert "Xiaomi is not among the winners named in the sources" in first["answer"]
+    assert second["kind"] == "off_topic" and not second["found"]
+
+
+def test_ask_json_follow_reads_each_question_after_the_one_before():
+    questions = ["Who founded HUION?", "When was it founded?"]
+    result = run("ask", "--json", "--follow", stdin="\n".join(questions) + "\n")
+    founder, founded = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "Xu Hefeng" in founder["answer"]
+    assert founded["kind"] == "answer" and "2011" in founded["answer"]
+    alone = run("ask", "--json", stdin="When was it founded?\n")
+    assert "2011" not in json.loads(alone.stdout)["answer"]
 
 
 def test_malformed_token_gives_one_line_and_never_echoes_the_token():

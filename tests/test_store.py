@@ -211,3 +211,32 @@ async def test_a_send_is_begun_once_and_keeps_the_shown_order(store):
     assert asked.sending and asked.message_id is None
     assert asked.question.options == ("c", "a", "b") and asked.question.correct == 2
     assert await store.last_activity(round_id) == 5.0
+
+
+async def test_a_chat_moved_to_a_new_id_takes_everything_with_it(store, tmp_path):
+    old, new = -5, -1000000000005
+    round_id = await new_round(store, chat_id=old, chat_type="group")
+    await store.save_settings(old, ChatSettings(seconds=60, lang=Lang.ZH))
+    for user in (7, 8):
+        await store.record_answer(
+            chat_id=old, round_id=round_id, idx=0, user_id=user, option=1, judgement=RIGHT, at=1.0
+        )
+    # The new supergroup's first message may have been seen first: its row and a score exist.
+    await store.ensure_chat(new, "supergroup", "G")
+    other = await new_round(store, chat_id=-9)
+    await store.record_answer(
+        chat_id=new, round_id=other, idx=0, user_id=7, option=1, judgement=RIGHT, at=1.0
+    )
+    assert await store.move_chat(old, new)
+
+    assert (await store.settings(new)).seconds == 60 and (await store.settings(new)).lang == Lang.ZH
+    moved = await store.running_round(new)
+    assert moved is not None and moved.state.round_id == round_id and moved.state.chat_id == new
+    assert await store.running_round(old) is None
+    assert (await store.stats(7, new)).points == 24 and (await store.stats(8, new)).points == 12
+    assert (await store.stats(7, old)).answered == 0
+    assert set(await store.seen(new)) == {q.key for q in QUESTIONS}
+    assert await store.seen(old) == {}
+    with sqlite3.connect(tmp_path / "t.sqlite3") as db:
+        assert db.execute("SELECT COUNT(*) FROM chats WHERE id = ?", (old,)).fetchone() == (0,)
+    assert not await store.move_chat(old, new)  # nothing left to move

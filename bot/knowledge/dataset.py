@@ -7,7 +7,8 @@ Files (all UTF-8 YAML, one top-level key each):
   entities.yaml  entities: [{id, kind, name: {en, zh?}, aliases?: {en?: [..], zh?: [..]}, topic?}]
   facts.yaml     facts:    [{id, topic, about: [entity ids], kind, answer: {en, zh?},
                              cues?: {en?: [..], zh?: [..]}, figures?: [{subject, measure, value,
-                             qualifier?, unit?}], sources: [source ids]}]
+                             qualifier?, unit?}], sources: [source ids],
+                             gives?: [attributes], edition?: N, year?: YYYY}]
   quiz.yaml      questions: [{id, fact, question: {en, zh?}, options: {en: [..], zh?: [..]},
                               correct: index, explanation: {en, zh?}}]
 """
@@ -60,6 +61,34 @@ class AnswerKind(StrEnum):
     PLACE = "place"
     DATE = "date"
     DESCRIPTION = "description"
+
+
+class Attribute(StrEnum):
+    """What a question asks for and what a fact gives: a fact answers a question about its entity
+    only if it gives the attribute asked for ("when was HUION launched" needs a date, not a name)."""
+
+    DATE = "date"  # a date or a year
+    PLACE = "place"
+    PERSON = "person"
+    ORGANISATION = "organisation"
+    NUMBER = "number"  # a count or an amount, with its unit
+    AWARD = "award"  # what was awarded: the winning patent, design or product
+    WINNER = "winner"  # who won: names winners of the awards
+    RANK = "rank"
+    SHARE = "share"  # a share, percentage or growth rate
+    QUOTE = "quote"  # what someone said
+    REASON = "reason"  # why
+
+
+# What a fact gives when its `gives` is not written: what its kind says.
+GIVES_BY_KIND = {
+    AnswerKind.NUMBER: (Attribute.NUMBER,),
+    AnswerKind.PERSON: (Attribute.PERSON,),
+    AnswerKind.ORGANISATION: (Attribute.ORGANISATION,),
+    AnswerKind.PLACE: (Attribute.PLACE,),
+    AnswerKind.DATE: (Attribute.DATE,),
+    AnswerKind.DESCRIPTION: (),
+}
 
 
 class Qualifier(StrEnum):
@@ -124,6 +153,9 @@ class Fact:
     cues_en: tuple[str, ...] = ()
     cues_zh: tuple[str, ...] = ()
     figures: tuple[Figure, ...] = ()
+    gives: tuple[Attribute, ...] = ()  # what the fact answers (see Attribute)
+    edition: int | None = None  # an earlier edition of the award the fact is about (e.g. 23)
+    year: int | None = None  # the year its figures are for, when not the 2025 awards'
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,8 +413,8 @@ class _Entry:
             self.str_list(f"{key}.zh", value.get("zh")),
         )
 
-    def enum(self, key: str, enum: type[StrEnum], default: StrEnum | None = None):
-        value = self.raw.get(key)
+    def enum(self, key: str, enum: type[StrEnum], default: StrEnum | None = None, value=None):
+        value = self.raw.get(key) if value is None else value
         if value is None and default is not None:
             return default
         try:
@@ -477,7 +509,10 @@ def _figure(entry: _Entry, index: int, raw: object) -> Figure:
 
 
 def _fact(entry: _Entry) -> Fact:
-    entry.check_keys({"id", "topic", "about", "kind", "answer", "sources"}, {"cues", "figures"})
+    entry.check_keys(
+        {"id", "topic", "about", "kind", "answer", "sources"},
+        {"cues", "figures", "gives", "edition", "year"},
+    )
     fact_id = entry.ident(pattern=_FACT_ID, rule="'<topic>.<name>', lower-case snake_case")
     topic = entry.str("topic")
     if not fact_id.startswith(f"{topic}."):
@@ -494,6 +529,13 @@ def _fact(entry: _Entry) -> Fact:
     sources = entry.str_list("sources", required=True)
     if not sources:
         raise entry.fail("sources", "every fact needs at least one source")
+    gives = (
+        tuple(
+            entry.enum(f"gives[{i}]", Attribute, value=raw)
+            for i, raw in enumerate(entry.str_list("gives"))
+        )
+        or GIVES_BY_KIND[kind]
+    )
     return Fact(
         id=fact_id,
         topic=topic,
@@ -504,7 +546,19 @@ def _fact(entry: _Entry) -> Fact:
         cues_en=cues_en,
         cues_zh=cues_zh,
         figures=tuple(_figure(entry, i, raw) for i, raw in enumerate(figures)),
+        gives=gives,
+        edition=_whole_number(entry, "edition", 1, 99),
+        year=_whole_number(entry, "year", 1985, 2100),
     )
+
+
+def _whole_number(entry: _Entry, key: str, low: int, high: int) -> int | None:
+    value = entry.raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise entry.fail(key, f"expected a whole number {low}..{high}, got {value!r}")
+    return value
 
 
 def _quiz_item(entry: _Entry) -> QuizItem:

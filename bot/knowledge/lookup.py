@@ -1,28 +1,50 @@
-"""Answer a question by looking its keywords up in the dataset.
+"""Answer a question from the dataset: understand it, find the fact, say which kind of reply it is.
 
-Pipeline (built once at start, then pure per question):
+Pipeline (the index is built once at start; each question is then pure and fast):
 1. Normalise and split: Latin words, CJK runs (text.py).
 2. Correct typos: a Latin word the index does not know is replaced by the closest known term
-   (rapidfuzz), if it is close enough.
-3. Find entities: the longest runs of words that spell a name or alias; Chinese names by substring.
-4. Score facts: entity, cue, answer and topic terms, weighted by field and by rarity (idf), with a
-   bonus when the fact is the kind of answer asked for (how many -> number, who -> person ...).
-5. Decide: answer when the best fact is strong and most of the question was understood; else
-   decline and suggest up to three topics the bot does know.
+   (rapidfuzz); a Chinese name or cue word with one character that sounds alike (or, for a name,
+   looks alike) is read as that word.
+3. Understand (cues.py): the entities named (longest alias runs; Chinese names by substring), the
+   attribute asked for (date, place, person, number...), the years named, whether the question is
+   about the awards at all and whether it belongs to another subject that shares their words.
+4. Score facts by keyword: entity, cue, answer and topic terms, weighted by field and by rarity
+   (idf), with a bonus for facts that give the attribute asked for.
+5. Decide the kind of reply:
+   - answer: a fact about the entity asked about that gives the attribute asked for, in the
+     edition and year asked for;
+   - not in the sources: the question is about the awards or about something the data knows, but
+     no fact gives what is asked; the reply says what the sources do say;
+   - off topic: decline and suggest up to three topics.
+
+The result is a plain `Answer`: what was understood, the kind, the facts and their sources. The
+sentences are written elsewhere (wording.py), once for every way the bot speaks.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import math
+import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
+from operator import itemgetter
 
-from rapidfuzz import process
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge.dataset import AnswerKind, Dataset, EntityKind, Fact, Lang
+from bot.knowledge import cues
+from bot.knowledge.dataset import (
+    GIVES_BY_KIND,
+    Attribute,
+    Dataset,
+    EntityKind,
+    Fact,
+    Lang,
+)
 from bot.knowledge.text import (
     STOPWORDS,
     SYNONYMS,
@@ -30,6 +52,9 @@ from bot.knowledge.text import (
     cjk_bigrams,
     has_cjk,
     latin_terms,
+    looks_alike,
+    normalise,
+    sounds_alike,
     stem,
     tokenize,
 )
@@ -40,7 +65,9 @@ ENTITY_WEIGHT = 3.0
 CUE_WEIGHT = 2.0
 ANSWER_WEIGHT = 1.0
 TOPIC_WEIGHT = 0.7
-KIND_BONUS = 1.5
+ATTRIBUTE_BONUS = 1.5  # a fact that gives what is asked for beats one that only shares words
+SECOND_BONUS = 1.25  # one that gives what is asked second ("what did the founder say": a name)
+KIND_EDGE = 1.05  # one whose kind is what is asked beats one that also gives it in passing
 
 MIN_SCORE = 2.0  # below this the best fact is a coincidence, not an answer
 # Share of the question's content words the index must know. A question that names nothing the
@@ -54,66 +81,134 @@ RANKED = 30  # how many of the best facts a question's ranking keeps
 MIN_GUESS_LENGTH_WITHOUT_ENTITY = 6
 MAX_FACTS = 3  # one to three sentences
 TIE_RATIO = 0.97  # facts this close to the best are equally good answers (e.g. three regions)
+SHORT_QUESTION = 6  # content words
+YEAR_STRENGTH = 0.5  # a year named narrows the answer; its scope is checked apart
+SWAP_CONFIDENCE = 0.95  # two letters swapped ("fiar") is a slip, not another word
+MEASURE_BONUS = 0.15  # per word of a fact's figure that the question names
+SCOPE_RATIO = 0.6  # a fact of the year asked this close to the best one answers instead
+NEAR_STRENGTH = 0.9  # a Chinese word read through one wrong character
+MAX_SAID = 2  # facts quoted in a "not in the sources" reply as what the sources do say
+# An entity named in this many facts or more, if it is an event, place or thing, is a setting
+# ("China", "the 2025 awards"), not the subject a question is about.
+SETTING_FACTS = 4
 
 DEFAULT_SUGGESTIONS = ("awards", "regions", "huion")
+# Entities that facts about others mention in passing (companies, cities): a question about one
+# is answered by a fact about it.
+_MENTIONED = frozenset({EntityKind.ORGANISATION, EntityKind.PLACE})
+_ABOUT_ITSELF = frozenset(
+    {
+        Attribute.PERSON,
+        Attribute.ORGANISATION,
+        Attribute.PLACE,
+        Attribute.DATE,
+        Attribute.NUMBER,
+        Attribute.RANK,
+    }
+)
+
+# Attributes that count or name the winners: a word the index does not know narrows them to a
+# group the sources do not single out.
+_COUNTS_OR_NAMES = frozenset({Attribute.NUMBER, Attribute.WINNER, Attribute.ORGANISATION})
+
+# Which named entity a question is about, when it names several: people, then organisations.
+_SUBJECT_ORDER = {EntityKind.PERSON: 0, EntityKind.ORGANISATION: 1}
 
 # Characters that carry no topic in a Chinese question (particles, question words).
 _ZH_FUNCTION_CHARS = frozenset(
     "的是了吗呢吧啊呀么什谁哪几多少个在有和与及或请问我你他她它们这那怎样为把被给对从到"
+    "没也都还就很会能要说过得着该其"
 )
 # Particles glue words together; a bigram that spans one ("讯的") is not a word.
 _ZH_PARTICLES = frozenset("的了吗呢吧啊呀是和与及或在")
+_NAME_WORD = re.compile(r"^[a-z][a-z\-]{2,}$")
+_ORDINAL = re.compile(r"^\d{1,2}(st|nd|rd|th)$")  # "22nd": an edition, read apart
 
-# Question words -> the kinds of answer wanted.
-_KIND_CUES_EN: dict[tuple[str, ...], tuple[AnswerKind, ...]] = {
-    ("how", "many"): (AnswerKind.NUMBER,),
-    ("how", "much"): (AnswerKind.NUMBER,),
-    ("number",): (AnswerKind.NUMBER,),
-    ("who",): (AnswerKind.PERSON, AnswerKind.ORGANISATION),
-    ("whose",): (AnswerKind.PERSON, AnswerKind.ORGANISATION),
-    ("where",): (AnswerKind.PLACE,),
-    ("which", "city"): (AnswerKind.PLACE,),
-    ("which", "region"): (AnswerKind.PLACE,),
-    ("which", "province"): (AnswerKind.PLACE,),
-    ("when",): (AnswerKind.DATE,),
-    ("what", "date"): (AnswerKind.DATE,),
-    ("what", "day"): (AnswerKind.DATE,),
-    ("which", "year"): (AnswerKind.DATE,),
-    ("what", "year"): (AnswerKind.DATE,),
-}
-_KIND_CUES_ZH: dict[str, tuple[AnswerKind, ...]] = {
-    "多少": (AnswerKind.NUMBER,),
-    "几": (AnswerKind.NUMBER,),
-    "谁": (AnswerKind.PERSON, AnswerKind.ORGANISATION),
-    "哪里": (AnswerKind.PLACE,),
-    "哪儿": (AnswerKind.PLACE,),
-    "在哪": (AnswerKind.PLACE,),
-    "哪个城市": (AnswerKind.PLACE,),
-    "哪个省": (AnswerKind.PLACE,),
-    "什么时候": (AnswerKind.DATE,),
-    "何时": (AnswerKind.DATE,),
-    "哪天": (AnswerKind.DATE,),
-    "哪一天": (AnswerKind.DATE,),
-    "日期": (AnswerKind.DATE,),
-}
+
+class ReplyKind(StrEnum):
+    ANSWER = "answer"
+    NOT_IN_SOURCES = "not_in_sources"
+    OFF_TOPIC = "off_topic"
+
+
+class Gap(StrEnum):
+    """Why a question about the awards has no answer in the sources."""
+
+    ATTRIBUTE = "attribute"  # the entity is known, but no fact gives what is asked about it
+    WINNERS = "winners"  # a winner the sources do not name, or all the winners
+    OTHER_EDITION = "other_edition"  # the sources give it only for another edition or year
+    NOT_STATED = "not_stated"  # about the awards, but nothing in the sources answers it
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a previous question was about, for a follow-up ("When was it founded?")."""
+
+    entity: str
+    attributes: tuple[Attribute, ...] = ()
+    terms: tuple[str, ...] = ()  # the previous question's words, for "And BYD?"
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """What the lookup read in a question, before looking for facts."""
+
+    lang: Lang
+    entities: tuple[str, ...]  # entity ids named, strongest first
+    entity: str | None  # the subject: the most specific entity named (or from the context)
+    attributes: tuple[Attribute, ...]  # what is asked for, most specific first
+    years: tuple[int, ...]  # years named ("this year" is 2025)
+    editions: tuple[int, ...]  # editions named by number ("the 22nd edition", 第23届)
+    asking: frozenset[str]  # Chinese terms that say what is asked (几次, 观点)
+    words: frozenset[str]  # every Latin word understood, names included, as terms
+    asks_if_there: bool  # "was the ceremony in Beijing?": a place to check, not the subject
+    about_awards: bool  # names something the data knows, or asks about awards and patents
+    off_domain: bool  # about another subject that shares words with the awards
+    asks_how_to: bool  # asks for advice ("how do I file a patent")
+    unsourced: bool  # asks what the sources never give (prize money, judges, patent numbers)
+    unknown_name: str | None  # a name the data does not know, as the user wrote it
+    unread: tuple[str, ...]  # longer words the index does not know ("universities")
+    understood: float  # share of the question's content the index knows
+    from_context: bool = False
+    terms: dict[str, float] = field(default_factory=dict, repr=False)
+    win_words: bool = False  # asks about winning (win, gold, award, 获奖)
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    text: str
-    facts: tuple[str, ...]
-    score: float
-    found: bool
-    lang: Lang
-    suggestions: tuple[str, ...] = ()  # topic ids offered when the answer is not found
+    """A reply as data: what was understood, which kind of reply, which facts and sources.
 
+    For an answer, `facts` are the facts that answer. For a reply that the sources do not give
+    what was asked, `gap` says why and `facts` are what the sources do say instead; `named` lists
+    the entities such a reply names (the winners the sources name), `asked_name` and `asked_year`
+    echo what the question asked for. `suggestions` are topic ids to offer.
+    """
 
-@dataclass(frozen=True, slots=True)
-class _Query:
-    terms: dict[str, float]  # term -> how strongly the question says it (1.0, or less for a typo)
-    kinds: tuple[AnswerKind, ...]
-    understood: float  # share of content words (or Chinese characters) the index knows
+    kind: ReplyKind
     lang: Lang
+    facts: tuple[str, ...] = ()
+    citations: tuple[str, ...] = ()  # source ids, in order of first use
+    entity: str | None = None
+    attributes: tuple[Attribute, ...] = ()
+    suggestions: tuple[str, ...] = ()
+    score: float = 0.0
+    gap: Gap | None = None
+    named: tuple[str, ...] = ()
+    asked_name: str | None = None
+    asked_year: int | None = None
+    asked_edition: int | None = None
+    terms: tuple[str, ...] = ()  # the words understood (no names), for a follow-up
+
+    @property
+    def found(self) -> bool:
+        return self.kind is ReplyKind.ANSWER
+
+    @property
+    def context(self) -> Context | None:
+        """What a follow-up to this reply may refer back to."""
+        if self.entity is None or self.kind is ReplyKind.OFF_TOPIC:
+            return None
+        return Context(self.entity, self.attributes, self.terms)
 
 
 def _entity_term(entity_id: str) -> str:
@@ -151,19 +246,110 @@ class Lookup:
         }
         self._max_phrase = max((len(p) for p in self._phrases), default=1)
         self._pairs = {pair for phrase in self._phrases for pair in itertools.pairwise(phrase)}
-        self._zh_by_length = sorted(self._zh_names, key=len, reverse=True)
+        self._zh_exact: dict[int, list[str]] = defaultdict(list)  # Chinese names by length
+        for name in self._zh_names:
+            self._zh_exact[len(name)].append(name)
+        # Chinese names and cue words with one character left out, for a word typed with one
+        # wrong character (比亚滴, 成力): longest first, as exact names are matched.
+        self._zh_masked: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        cue_words = {c for f in dataset.facts.values() for c in f.cues_zh if len(c) >= 2}
+        for word in set(self._zh_names) | cue_words:
+            if has_cjk(word) and word == "".join(tokenize(word).cjk_runs):
+                for i in range(len(word)):
+                    self._zh_masked[word[:i] + "?" + word[i + 1 :]].append((word, i))
+        self._zh_lengths = sorted(
+            {len(w) for w, _ in itertools.chain(*self._zh_masked.values())} | set(self._zh_exact),
+            reverse=True,
+        )
         self._order = {fact_id: i for i, fact_id in enumerate(dataset.facts)}  # ties: file order
-        self._by_kind: dict[AnswerKind, set[str]] = defaultdict(set)
+        # Editions by number, from the names of the facts' editions ("23rd China Patent Award").
+        self._editions = {
+            fact.edition: entity_id
+            for fact in dataset.facts.values()
+            if fact.edition is not None
+            for entity_id in fact.about
+            if dataset.entities[entity_id].kind is EntityKind.EVENT
+            and str(fact.edition) in dataset.entities[entity_id].name.en
+        }
+        self._gives = {
+            f.id: frozenset(f.gives or GIVES_BY_KIND[f.kind]) for f in dataset.facts.values()
+        }
+        self._kind_gives = {f.id: GIVES_BY_KIND[f.kind] for f in dataset.facts.values()}
+        self._by_entity: dict[str, list[str]] = defaultdict(list)
         for fact in dataset.facts.values():
-            self._by_kind[fact.kind].add(fact.id)
+            for entity_id in fact.about:
+                self._by_entity[entity_id].append(fact.id)
+        # Entities that set the scene rather than name a subject: awards, and events, places or
+        # things that many facts are about ("gold award", "China", "the 2025 awards").
+        self._settings = {
+            e.id
+            for e in dataset.entities.values()
+            if e.kind is EntityKind.AWARD
+            or (
+                len(self._by_entity[e.id]) >= SETTING_FACTS
+                and e.kind in (EntityKind.EVENT, EntityKind.PLACE, EntityKind.THING)
+            )
+        }
+        # Awards the sources give only for earlier editions (silver, excellence): a question
+        # about one is answered only by a fact about it.
+        self._earlier_awards = {
+            e.id
+            for e in dataset.entities.values()
+            if e.kind is EntityKind.AWARD
+            and self._by_entity[e.id]
+            and all(dataset.facts[f].edition is not None for f in self._by_entity[e.id])
+        }
+        self._subjects = {
+            e.id
+            for e in dataset.entities.values()
+            if e.kind in (EntityKind.ORGANISATION, EntityKind.PERSON)
+            or (
+                e.kind in (EntityKind.EVENT, EntityKind.PLACE)
+                and len(self._by_entity[e.id]) < SETTING_FACTS
+            )
+        }
+        # The winners the sources name: organisations in facts that name winners of 2025, those
+        # with a topic of their own first.
+        self.winners = sorted(
+            dict.fromkeys(
+                entity_id
+                for fact in dataset.facts.values()
+                if Attribute.WINNER in self._gives[fact.id] and fact.edition is None
+                for entity_id in fact.about
+                if dataset.entities[entity_id].kind is EntityKind.ORGANISATION
+            ),
+            key=lambda e: dataset.entities[e].topic is None,
+        )
+        self._winner_facts = tuple(
+            fact.id
+            for fact in dataset.facts.values()
+            if Attribute.WINNER in self._gives[fact.id]
+            and fact.edition is None
+            and any(e in self.winners for e in fact.about)
+        )
         self._vocab = {t for t in self._postings if not t.startswith("@") and not has_cjk(t)}
+        # Terms that say what is asked, not what about: an answer need not contain them.
+        self._asking_terms = {canonical(w) for w in cues.ATTRIBUTE_WORDS | cues.QUESTION_WORDS}
+        # The words of each fact's measured figures ("design_excellence_awards"), for telling
+        # apart facts that give numbers: the one whose figure the question names answers it.
+        self._measures = {
+            fact.id: [frozenset(map(canonical, f.measure.split("_"))) for f in fact.figures]
+            for fact in dataset.facts.values()
+            if fact.figures
+        }
+        self._spelling: dict[str, str] = {}  # term -> a word that spells it, to read typos
+        for word, term in self._surface.items():
+            self._spelling.setdefault(term, word)
         self._vocab.update(w for phrase in self._phrases for w in phrase)
         # Typos are matched against the words as written ("founded", not only "founder"). A typo
         # rarely changes a word's length by more than two or both its first and last letter, so
         # candidates are bucketed and a lookup scans a few hundred words, not all.
+        self._short_names = {  # three-letter names by first letter and letters: "liu", "jia"
+            (w[0], "".join(sorted(w))): w for w in self._names if len(w) == 3 and w.isalpha()
+        }
         self._fuzzy_buckets: dict[tuple[str, int], list[str]] = defaultdict(list)
         for word, term in self._surface.items():
-            if (len(word) >= 5 or word in self._names) and len(word) >= 4 and term in self._vocab:
+            if len(word) >= 4 and term in self._vocab:
                 self._fuzzy_buckets[(word[0], len(word))].append(word)
                 if word[-1] != word[0]:
                     self._fuzzy_buckets[(word[-1], len(word))].append(word)
@@ -193,11 +379,13 @@ class Lookup:
         for entity in ds.entities.values():
             for name in (entity.name.en, *entity.aliases_en):
                 terms = tuple(latin_terms(name))
+                if len(terms) == 1 and len(tokenize(name).words) > 1:
+                    continue  # "the awards" would make every "award" a name
                 if terms:
                     self._phrases[terms].add(entity.id)
             for name in (entity.name.zh, *entity.aliases_zh):
-                if name:
-                    self._zh_names[name].add(entity.id)
+                if name and has_cjk(name):  # "上海-苏州" is typed 上海苏州
+                    self._zh_names["".join(tokenize(name).cjk_runs)].add(entity.id)
         for fact in ds.facts.values():
             weights: dict[str, float] = defaultdict(float)
             for entity_id in fact.about:
@@ -216,7 +404,7 @@ class Lookup:
             for term, weight in weights.items():
                 self._postings[term][fact.id] = weight
 
-    # -- query ------------------------------------------------------------------------------
+    # -- understanding ----------------------------------------------------------------------
     def _correct(self, word: str, previous: str | None = None) -> tuple[str, float] | None:
         """The known term a (possibly misspelt) word stands for, with a confidence 0..1."""
         term = canonical(word)
@@ -226,55 +414,98 @@ class Lookup:
             base = word[: -len(suffix)]
             if word.endswith(suffix) and len(base) >= 5 and canonical(base) in self._vocab:
                 return canonical(base), 1.0
-        if len(word) < 4 or not word.isalpha():
+        if not word.isalpha() or len(word) < 3:
             return None
+        if len(word) == 3:  # "jai": only a name with two letters swapped ("jia")
+            name = self._short_names.get((word[0], "".join(sorted(word))))
+            return (self._surface[name], SWAP_CONFIDENCE) if name else None
         # One slip (a wrong, missing, extra or swapped letter) in words up to 7 letters, two in
-        # longer ones. Four-letter words are corrected only to names ("chna", "tnag"): among
-        # short common words one slip too often makes another word ("good" -> "gold").
+        # longer ones.
         max_edits = 1 if len(word) <= 7 else 2
         candidates: list[str] = []
         for length in range(len(word) - max_edits, len(word) + max_edits + 1):
             candidates += self._fuzzy_buckets.get((word[0], length), ())
             if len(word) > 4:
                 candidates += self._fuzzy_buckets.get((word[-1], length), ())
-        best = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=max_edits)
-        if best is None and stem(word) != word:  # "medls" is one slip from "medal" once stemmed
-            best = process.extractOne(
-                stem(word), candidates, scorer=OSA.distance, score_cutoff=max_edits
+        # A four-letter word one slip from another is too often another word ("good", "gold"):
+        # only names ("chna", "tnag") and two letters swapped ("fiar") are corrected to one.
+        candidates = [
+            c
+            for c in candidates
+            if len(c) > 4 or c in self._names or (sorted(c) == sorted(word) and c[0] == word[0])
+        ]
+        matches = process.extract(
+            word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
+        )
+        if not matches and stem(word) != word:  # "medls" is one slip from "medal" once stemmed
+            matches = process.extract(
+                stem(word), candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=8
             )
-        if best is None:
+        if not matches:
             return None
-        term, distance = self._surface[best[0]], best[1]
-        if previous is not None and (previous, term) not in self._pairs:
-            # Several words may be one slip away ("gang": "geng", "tang"); prefer the one that
-            # continues a name with the word before it ("xiao gang" -> "xiao geng").
-            for other, other_distance, _ in process.extract(
-                word, candidates, scorer=OSA.distance, score_cutoff=distance, limit=8
-            ):
-                if other_distance == distance and (previous, self._surface[other]) in self._pairs:
-                    term = self._surface[other]
-                    break
+        distance = matches[0][1]
+        closest = {c for c, d, _ in matches if d == distance}
+        # Several words may be as close ("gang": "geng", "tang"; "globaly": "global",
+        # "globally"): prefer the one that continues a name with the word before it ("xiao
+        # gang" -> "xiao geng"), then the one spelt most alike.
+        best = max(
+            sorted(closest),
+            key=lambda c: (
+                previous is not None and (previous, self._surface[c]) in self._pairs,
+                fuzz.ratio(word, c),
+            ),
+        )
+        term = self._surface[best]
+        if distance == 1 and sorted(best) == sorted(word):
+            return term, SWAP_CONFIDENCE  # two letters swapped: a slip, not another word
         return term, 1 - distance / (len(word) + 1)
 
-    def _parse(self, question: str, lang: Lang | None) -> _Query:
+    def understand(self, question: str, lang: Lang | None = None) -> Understanding:
+        """Read a question: entities, attribute, years, and whether it is about the awards."""
         tokens = tokenize(question)
         detected = Lang.ZH if tokens.cjk_runs else Lang.EN
         terms: dict[str, float] = {}
         known = unknown = 0.0
+        named: list[str] = []  # entity ids, in the order the question names them
 
         # Latin words: correct typos, then find the longest alias runs.
         corrected: list[tuple[str, float]] = []
         short_guesses: list[str] = []  # short words only a typo away from a known one
+        unknown_words: list[str] = []  # those that read as names
+        unread: list[str] = []  # words of five letters or more the index does not know
+        as_read: list[str] = []  # the words as corrected, for reading what is asked
         for word in tokens.words:
             if word in STOPWORDS:
+                as_read.append(word)
                 continue
             hit = self._correct(word, corrected[-1][0] if corrected else None)
+            if hit is None and (word in cues.QUESTION_WORDS or _ORDINAL.match(word)):
+                known += 1
+                as_read.append(word)
+                continue
+            if hit is None and (meant := cues.question_word(word)):  # "whre", "mnay"
+                as_read.append(meant)
+                continue
+            if hit is None and word.endswith("ly") and len(word) > 4:
+                as_read.append(word)  # "roughly", "actually": how it is asked, not what about
+                continue
             if hit is None:
                 unknown += len(word) > 2  # "co", "ok": too short to say the question is off topic
+                if len(word) >= 5 and word.isalpha():
+                    unread.append(word)
+                if _NAME_WORD.match(word) and (
+                    _written_as_name(question, word)
+                    # a word that reads as pinyin is a name only in a short question: in a long
+                    # one it is more likely an English word ("piece", "change")
+                    or (cues.reads_as_pinyin(word) and len(tokens.content_words) <= SHORT_QUESTION)
+                ):
+                    unknown_words.append(word)
+                as_read.append(word)
             else:
                 known += 1
                 corrected.append(hit)
-                if hit[1] < 1 and len(word) < MIN_GUESS_LENGTH_WITHOUT_ENTITY:
+                as_read.append(word if hit[1] == 1 else self._spelling.get(hit[0], word))
+                if hit[1] < SWAP_CONFIDENCE and len(word) < MIN_GUESS_LENGTH_WITHOUT_ENTITY:
                     short_guesses.append(hit[0])
         i = 0
         while i < len(corrected):
@@ -282,9 +513,11 @@ class Lookup:
                 phrase = tuple(t for t, _ in corrected[i : i + n])
                 if phrase in self._phrases:
                     strength = min(c for _, c in corrected[i : i + n])
-                    for entity_id in self._phrases[phrase]:
+                    meant = sorted(self._phrases[phrase])
+                    for entity_id in meant:  # a name shared by several: each may be meant
                         key = _entity_term(entity_id)
-                        terms[key] = max(terms.get(key, 0.0), strength)
+                        terms[key] = max(terms.get(key, 0.0), strength / len(meant))
+                        named.append(entity_id)
                     if n == 1:  # a one-word name may also be a plain word ("gold")
                         terms[phrase[0]] = max(terms.get(phrase[0], 0.0), strength)
                     i += n
@@ -294,112 +527,558 @@ class Lookup:
                 terms[term] = max(terms.get(term, 0.0), strength)
                 i += 1
 
-        # Chinese: names by substring, then bigrams of what is left.
+        # Chinese: names by substring (or with one character that sounds or looks alike), then
+        # bigrams of what is left.
         cjk_text = " ".join(tokens.cjk_runs)
+        zh_unknown: str | None = None
+        asking: set[str] = set()
         if cjk_text:
-            covered = [False] * len(cjk_text)
-            for name in self._zh_by_length:
-                start = cjk_text.find(name)
-                while start != -1:
-                    if not any(covered[start : start + len(name)]):
-                        for entity_id in self._zh_names[name]:
-                            terms[_entity_term(entity_id)] = 1.0
-                        covered[start : start + len(name)] = [True] * len(name)
-                    start = cjk_text.find(name, start + 1)
-            for run_start, run in _runs_with_offsets(cjk_text):
-                for j, gram in enumerate(cjk_bigrams(run)):
-                    if gram in self._postings:
-                        terms[gram] = 1.0
-                        covered[run_start + j] = covered[run_start + j + len(gram) - 1] = True
-            meaningful = [
-                i for i, ch in enumerate(cjk_text) if ch != " " and ch not in _ZH_FUNCTION_CHARS
-            ]
-            known += sum(covered[i] for i in meaningful) / 2
-            unknown += sum(not covered[i] for i in meaningful) / 2
+            cjk_text, zh_known, zh_unknown_chars, zh_unknown, asking = self._read_chinese(
+                cjk_text, terms, named
+            )
+            known += zh_known
+            unknown += zh_unknown_chars
 
-        if short_guesses and not any(t.startswith("@") for t in terms):
+        has_entity = any(t.startswith("@") for t in terms)
+        if short_guesses and not has_entity:
             # Without a name to anchor it, "apple" one slip from "apply" is a guess too far.
             for term in short_guesses:
                 terms.pop(term, None)
             known, unknown = known - len(short_guesses), unknown + len(short_guesses)
+        text = " ".join(as_read) + " " + cjk_text  # typos put right: for what is asked
+        original = normalise(question)  # as typed: for what the question is about
+        original_cjk = " ".join(tokens.cjk_runs)
+        years = cues.named_years(original, cjk_text)
+        editions = cues.named_editions(original)
+        for edition in editions:  # "第23届", "the 23rd edition"
+            entity_id = self._editions.get(edition)
+            if entity_id is not None:
+                terms[_entity_term(entity_id)] = 1.0
+                named.append(entity_id)
+        for year in years:
+            # A year narrows the answer (its scope is checked apart); alone it is no answer.
+            if str(year) in terms:
+                terms[str(year)] *= YEAR_STRENGTH
         total = known + unknown
-        return _Query(
-            terms=terms,
-            kinds=_wanted_kinds(tokens.words, cjk_text),
-            understood=known / total if total else 0.0,
+        entities = tuple(dict.fromkeys(named))
+        subjects = [e for e in entities if e in self._subjects]
+        # The subject is the most specific entity named: a person before an organisation before
+        # a place or event ("what did Daren Tang say at the fair"), then the one fewest facts are
+        # about.
+        subject = (
+            min(
+                subjects,
+                key=lambda e: (
+                    _SUBJECT_ORDER.get(self.dataset.entities[e].kind, 2),
+                    len(self._by_entity[e]),
+                ),
+            )
+            if subjects
+            else None
+        )
+        plain_terms = {t for t in terms if not t.startswith("@")}
+        about_awards = (
+            bool(plain_terms & cues.DOMAIN_TERMS)
+            or any(m in cjk_text for m in cues.ZH_DOMAIN)
+            or any(self.dataset.entities[e].kind is not EntityKind.PLACE for e in entities)
+        )
+        win_words = bool(plain_terms & cues.WIN_TERMS) or any(m in cjk_text for m in cues.ZH_WIN)
+        unknown_words += [
+            w
+            for w in _subject_of_win(original)
+            if w not in unknown_words and self._correct(w) is None and w not in STOPWORDS
+        ]
+        unknown_name = None
+        if unknown_words:
+            unknown_name = _as_written(question, unknown_words)
+        elif zh_unknown:
+            unknown_name = zh_unknown
+        return Understanding(
             lang=lang or detected,
+            entities=entities,
+            entity=subject,
+            attributes=cues.asked_attributes(text, cjk_text),
+            years=years,
+            about_awards=about_awards,
+            off_domain=cues.off_domain(original, original_cjk),
+            asks_how_to=cues.asks_how_to(original, original_cjk),
+            unsourced=cues.unsourced(original, original_cjk),
+            editions=editions,
+            asking=frozenset(asking),
+            words=frozenset(t for t, _ in corrected),
+            asks_if_there=cues.asks_if_there(original, original_cjk),
+            unknown_name=unknown_name,
+            unread=tuple(unread),
+            understood=known / total if total else 0.0,
+            terms=terms,
+            win_words=win_words,
         )
 
-    def _rank(self, query: _Query) -> list[tuple[float, str]]:
+    def _read_chinese(self, cjk_text: str, terms: dict[str, float], named: list[str]):
+        """Find names, cue words and bigrams in Chinese text. Returns the text with words typed
+        with one wrong character put right, the known and unknown shares of its meaningful
+        characters, and the longest run of characters nothing covers (a name the data lacks)."""
+        covered = [False] * len(cjk_text)  # understood: by a name, a cue word or a bigram
+        in_name = [False] * len(cjk_text)  # part of a name (a pair across its edge is no word)
+        chars = list(cjk_text)
+        asking = set()  # the character pairs that say what is asked (几次, 观点)
+
+        def cover(word: str, start: int, strength: float) -> None:
+            meant = sorted(self._zh_names.get(word, ()))
+            for entity_id in meant:  # a name shared by several: each may be meant
+                key = _entity_term(entity_id)
+                terms[key] = max(terms.get(key, 0.0), strength / len(meant))
+                named.append(entity_id)
+            if word not in self._zh_names:  # a cue word typed with a slip (成力): its terms
+                for gram in cjk_bigrams(word):
+                    if gram in self._postings:
+                        terms[gram] = max(terms.get(gram, 0.0), strength)
+            covered[start : start + len(word)] = [True] * len(word)
+            in_name[start : start + len(word)] = [True] * len(word)
+            chars[start : start + len(word)] = word
+
+        # Longer words first, exact before near: "中国石华" is 中国石化 with a slip, not 中国.
+        for length in self._zh_lengths:
+            for name in self._zh_exact.get(length, ()):
+                start = cjk_text.find(name)
+                while start != -1:
+                    if not any(covered[start : start + length]):
+                        cover(name, start, 1.0)
+                    start = cjk_text.find(name, start + 1)
+            for word, start in self._zh_near_words(cjk_text, covered, length):
+                cover(word, start, NEAR_STRENGTH)
+        fixed = "".join(chars)
+        for start, end in cues.zh_cue_spans(fixed):  # 哪一年, 为什么: what is asked
+            covered[start:end] = [True] * (end - start)
+            asking.update(fixed[i : i + 2] for i in range(start, end - 1))
+        for run_start, run in _runs_with_offsets(fixed):
+            for j, gram in enumerate(cjk_bigrams(run)):
+                # A pair across a name's edge ("江各" in 浙江各) is no word.
+                if gram in self._postings and not any(in_name[run_start + j : run_start + j + 2]):
+                    terms[gram] = max(terms.get(gram, 0.0), 1.0)
+                    covered[run_start + j] = covered[run_start + j + len(gram) - 1] = True
+        meaningful = [i for i, ch in enumerate(fixed) if ch != " " and ch not in _ZH_FUNCTION_CHARS]
+        known = sum(covered[i] for i in meaningful) / 2
+        unknown = sum(not covered[i] for i in meaningful) / 2
+        return fixed, known, unknown, _longest_uncovered(fixed, covered), asking
+
+    def _zh_near_words(self, cjk_text: str, covered: list[bool], length: int):
+        """(word, start) for Chinese names and cue words of this length typed with one character
+        that sounds or looks like the right one, where nothing is matched yet: 比亚滴 -> 比亚迪,
+        绘玉 -> 绘王, 成力 -> 成立."""
+        for start in range(len(cjk_text) - length + 1):
+            window = cjk_text[start : start + length]
+            if " " in window or any(covered[start : start + length]):
+                continue
+            for i, wrong in enumerate(window):
+                if wrong in _ZH_FUNCTION_CHARS or (length == 2 and wrong in _ZH_PARTICLES):
+                    continue
+                key = window[:i] + "?" + window[i + 1 :]
+                match = next(
+                    (
+                        word
+                        for word, j in self._zh_masked.get(key, ())
+                        if j == i
+                        and wrong != word[i]  # the word itself is matched as bigrams
+                        and (
+                            sounds_alike(wrong, word[i])
+                            # a name's shape is distinctive; a common word's is not (奖金, 资金)
+                            or (word in self._zh_names and looks_alike(wrong, word[i]))
+                        )
+                    ),
+                    None,
+                )
+                if match is not None:
+                    yield match, start
+                    break
+
+    # -- ranking ----------------------------------------------------------------------------
+    def _rank(self, u: Understanding) -> tuple[dict[str, float], list[tuple[float, str]]]:
+        """Every matching fact's score, and the best facts, (score, fact id), best first.
+
+        Keyword scores first; then, among the best few by keywords, a bonus for a fact that
+        gives what is asked and for one whose figure the question names ("design excellence
+        awards"). Bonuses only reorder good candidates, so only those are looked at: no full
+        sort, no pass over every fact that shares a common word.
+        """
         scores: dict[str, float] = defaultdict(float)
-        for term, strength in query.terms.items():
+        for term, strength in u.terms.items():
             for fact_id, weight in self._weighted.get(term, ()):
                 scores[fact_id] += strength * weight
-        if query.kinds:
-            for fact_id in self._kind_facts(query.kinds) & scores.keys():
-                scores[fact_id] *= KIND_BONUS
-        # Only the best few matter (the answer, near rivals, suggested topics): no full sort.
+        pool = heapq.nlargest(RANKED * 3, scores.items(), key=itemgetter(1))
+        wanted = frozenset(u.attributes)
+        asked = u.words | u.terms.keys() if Attribute.NUMBER in wanted else None
+        main = u.attributes[0] if u.attributes else None
+        for fact_id, score in pool:
+            if main in self._gives[fact_id]:
+                score *= ATTRIBUTE_BONUS
+                if main in self._kind_gives[fact_id]:  # mainly a count, not one in passing
+                    score *= KIND_EDGE
+            elif not wanted.isdisjoint(self._gives[fact_id]):
+                # It gives what is asked second ("what did the founder say": a name, not words).
+                score *= SECOND_BONUS
+            if asked and fact_id in self._measures:
+                named = max(len(words & asked) for words in self._measures[fact_id])
+                if named >= 2:  # "design excellence awards" names the figure
+                    score *= 1 + MEASURE_BONUS * named
+            scores[fact_id] = score
         order = self._order
-        best = heapq.nsmallest(RANKED, scores.items(), key=lambda item: (-item[1], order[item[0]]))
+        pool.sort(key=lambda item: (-scores[item[0]], order[item[0]]))
+        return scores, [(scores[f], f) for f, _ in pool[:RANKED]]
+
+    def _top(self, scores: dict[str, float], only: set[str] | None = None):
+        """The best facts, (score, fact id), best first; ties in file order. No full sort."""
+        items = scores.items() if only is None else ((f, scores[f]) for f in only if f in scores)
+        order = self._order
+        best = heapq.nsmallest(RANKED, items, key=lambda item: (-item[1], order[item[0]]))
         return [(score, fact_id) for fact_id, score in best]
 
-    def _kind_facts(self, kinds: tuple[AnswerKind, ...]) -> set[str]:
-        return set().union(*(self._by_kind.get(kind, set()) for kind in kinds))
+    # -- deciding ---------------------------------------------------------------------------
+    def answer(
+        self, question: str, lang: Lang | None = None, context: Context | None = None
+    ) -> Answer:
+        """The reply to a question, as data. `context` is what the asker's previous question was
+        about: a question that names no subject of its own may refer back to it."""
+        u = self.understand(question, lang)
+        if context is None or context.entity not in self.dataset.entities or u.off_domain:
+            return self._decide(u)
+        text, cjk_text = normalise(question), " ".join(tokenize(question).cjk_runs)
+        short = cues.elliptical(text, cjk_text)
+        back = cues.refers_back(text, cjk_text)
+        if u.entity is not None or (u.entities and not short and not back):
+            if short and not u.attributes:  # "And BYD?": the previous question, about BYD
+                terms = dict.fromkeys(context.terms, 1.0) | u.terms
+                return self._decide(
+                    dataclasses.replace(u, attributes=context.attributes, terms=terms)
+                )
+            return self._decide(u)
+        followed = self._follow(u, context, short)
+        if short or back:
+            return self._decide(followed)
+        # No pronoun: the question may stand on its own ("Who spoke for the winners?").
+        alone = self._decide(u)
+        if alone.found:
+            return alone
+        with_context = self._decide(followed)
+        return with_context if with_context.found else alone
 
-    def answer(self, question: str, lang: Lang | None = None) -> Answer:
-        query = self._parse(question, lang)
-        ranked = self._rank(query)
-        best = ranked[0][0] if ranked else 0.0
-        confidence = round(min(best / (2 * MIN_SCORE), 1.0) * query.understood, 3)
-        if not self._confident(query, ranked):
-            return self._decline(query, ranked, confidence)
-        chosen = [f for s, f in ranked[:MAX_FACTS] if s >= best * TIE_RATIO]
-        facts = [self.dataset.facts[f] for f in chosen]
-        return Answer(
-            text=self._compose(facts, query.lang),
-            facts=tuple(chosen),
-            score=confidence,
-            found=True,
-            lang=query.lang,
+    def _follow(self, u: Understanding, context: Context, short: bool) -> Understanding:
+        terms = dict(u.terms)
+        terms[_entity_term(context.entity)] = 1.0
+        return dataclasses.replace(
+            u,
+            entity=context.entity if context.entity in self._subjects else None,
+            entities=(context.entity, *u.entities),
+            attributes=u.attributes or (context.attributes if short else ()),
+            about_awards=True,
+            understood=max(u.understood, MIN_UNDERSTOOD) if short else u.understood,
+            terms=terms,
+            from_context=True,
         )
 
-    def _confident(self, query: _Query, ranked: list[tuple[float, str]]) -> bool:
+    def _decide(self, u: Understanding) -> Answer:
+        answer = self._reply(u)
+        words = tuple(t for t in u.terms if not t.startswith("@"))
+        return dataclasses.replace(answer, terms=words) if words else answer
+
+    def _reply(self, u: Understanding) -> Answer:
+        if u.off_domain:
+            return self._off_topic(u, [])
+        scores, ranked = self._rank(u)
+        if u.asks_how_to:
+            # Advice on filing or applying: the sources describe the awards, not procedures.
+            if any(self.dataset.entities[e].kind is EntityKind.EVENT for e in u.entities):
+                return self._not_stated(u, ranked)
+            return self._off_topic(u, ranked)
+        if u.entity is not None:
+            return self._about_subject(u, scores, ranked)
+        if u.unsourced:  # "prize money for gold"
+            return self._not_stated(u, ranked) if u.about_awards else self._off_topic(u, ranked)
+        fitting = ranked
+        if u.attributes:
+            wanted = frozenset(u.attributes)
+            fitting = [(s, f) for s, f in ranked if not wanted.isdisjoint(self._gives[f])]
+        asks_if_won = {Attribute.WINNER, Attribute.AWARD} & set(u.attributes)
+        if u.unknown_name and asks_if_won:
+            return self._winners(u, u.unknown_name)  # "Did Xiaomi win a gold?"
+        if u.unknown_name and u.about_awards and u.lang == Lang.EN:
+            return self._not_stated(u, ranked)  # "How many golds did Shandong win?"
+        if u.unread and u.about_awards and _COUNTS_OR_NAMES & set(u.attributes):
+            # "How many golds went to universities?", "which foreign companies won": a group
+            # the sources do not break the winners down by.
+            return self._not_stated(u, ranked)
+        award = next((e for e in u.entities if e in self._earlier_awards), None)
+        if award is not None:
+            # "Which firms got silver?": a fact about winners in general does not say.
+            fitting = [(s, f) for s, f in fitting if award in self.dataset.facts[f].about]
+            if u.attributes and not fitting:
+                return self._missing(u, award, scores)
+        asks_who_won = Attribute.WINNER in u.attributes and (
+            Attribute.ORGANISATION in u.attributes or Attribute.PERSON in u.attributes
+        )
+        if asks_who_won and not self._one_topic(fitting):
+            return self._winners(u, None)  # "Who won gold?": many winners, some named
+        if self._confident(u, fitting):
+            return self._answer(u, fitting)
+        if not u.about_awards:
+            return self._off_topic(u, ranked)
+        if Attribute.WINNER in u.attributes or (
+            Attribute.ORGANISATION in u.attributes and u.win_words
+        ):
+            return self._winners(u, u.unknown_name)  # "Which companies won gold?"
+        return self._not_stated(u, ranked)
+
+    def _about_subject(
+        self, u: Understanding, scores: dict[str, float], ranked: list[tuple[float, str]]
+    ) -> Answer:
+        """A question about one named subject: answer with a fact about it that gives what is
+        asked, or say that the sources do not give it."""
+        subject = u.entity
+        about = set(self._by_entity[subject])
+        if (
+            self.dataset.entities[subject].kind in _MENTIONED
+            and set(u.attributes) & _ABOUT_ITSELF
+            and Attribute.WINNER not in u.attributes
+        ):
+            # A company's founder or a city's gold count is given by a fact about that company
+            # or city (or about another thing the question names), not by one that mentions it
+            # ("Huawei and BYD invest in R&D"). Whether it won may be said in passing.
+            about = {f for f in about if self.dataset.facts[f].about[0] in (subject, *u.entities)}
+        giving = about
+        if u.attributes:
+            wanted = frozenset(u.attributes)
+            giving = {f for f in about if not wanted.isdisjoint(self._gives[f])}
+        fitting = self._top(scores, giving)
+        earlier = next((e for e in u.entities if e in self._earlier_awards), None)
+        if earlier is not None:  # "How many silver awards did HUION win?"
+            fitting = [(s, f) for s, f in fitting if earlier in self.dataset.facts[f].about]
+        if u.unsourced or not fitting:
+            if not u.about_awards:  # "how many people live in Shanghai"
+                return self._off_topic(u, ranked)
+            return self._missing(u, subject, scores)
+        # What the question asks beyond its subject ("R&D" in "BYD's R&D spending") must be in a
+        # fact about the subject: a fact that only shares the subject's name is not an answer.
+        asked = [
+            t
+            for t in u.terms
+            if t in self._postings
+            and t not in self._asking_terms
+            and t not in u.asking
+            and (
+                self._is_thing(t[1:])
+                if t.startswith("@")
+                else subject not in self._phrases.get((t,), ())
+            )
+        ]
+        matched = [t for t in asked if fitting[0][1] in self._postings[t]]
+        elsewhere = [  # words of the question that point to facts about something else
+            t
+            for t in asked
+            if not t.startswith("@") and not any(f in self._postings[t] for f in about)
+        ]
+        if asked and not matched and elsewhere and not u.from_context:
+            if self.dataset.entities[subject].kind is EntityKind.PLACE and u.asks_if_there:
+                # "Was the ceremony in Beijing?": the place is what is asked, not the subject.
+                without = {t: v for t, v in u.terms.items() if t != _entity_term(subject)}
+                entities = tuple(e for e in u.entities if e != subject)
+                instead = self._reply(
+                    dataclasses.replace(
+                        u,
+                        entity=None,
+                        entities=entities,
+                        terms=without,
+                        attributes=(Attribute.PLACE, *u.attributes),
+                    )
+                )
+                if instead.found:
+                    return instead
+            return self._missing(u, subject, scores)
+        if u.understood < MIN_UNDERSTOOD and not u.from_context and not matched:
+            if not u.about_awards:  # "Beijing nightlife"
+                return self._off_topic(u, ranked)
+            return self._missing(u, subject, scores)
+        return self._answer(u, fitting)
+
+    def _confident(self, u: Understanding, ranked: list[tuple[float, str]]) -> bool:
         if not ranked or ranked[0][0] < MIN_SCORE:
             return False
-        if any(term.startswith("@") for term in query.terms):
-            return query.understood >= MIN_UNDERSTOOD
-        near_topics = {
-            self.dataset.facts[f].topic for s, f in ranked if s >= ranked[0][0] * NEAR_RATIO
-        }
+        if u.entities:
+            return u.understood >= MIN_UNDERSTOOD
         return (
-            query.understood >= MIN_UNDERSTOOD_WITHOUT_ENTITY
-            and len(query.terms) + bool(query.kinds) >= MIN_TERMS_WITHOUT_ENTITY
-            and len(near_topics) == 1
+            u.understood >= MIN_UNDERSTOOD_WITHOUT_ENTITY
+            and len(u.terms) + bool(u.attributes) >= MIN_TERMS_WITHOUT_ENTITY
+            and self._one_topic(ranked)
         )
 
-    # -- replies ----------------------------------------------------------------------------
-    def _compose(self, facts: list[Fact], lang: Lang) -> str:
-        body = " ".join(f.answer.get(lang) for f in facts)
-        cites = self.dataset.cite_sources((s for f in facts for s in f.sources), lang)
-        label = "来源：" if lang == Lang.ZH else "Source: "
-        return f"{body}\n{label}{cites}"
+    def _one_topic(self, ranked: list[tuple[float, str]]) -> bool:
+        """Whether the best facts agree on one topic (else the question is too vague)."""
+        if not ranked:
+            return False
+        return (
+            len({self.dataset.facts[f].topic for s, f in ranked if s >= ranked[0][0] * NEAR_RATIO})
+            == 1
+        )
 
-    def _decline(self, query: _Query, ranked: list[tuple[float, str]], score: float) -> Answer:
-        topics: list[str] = []
-        for _, fact_id in ranked:
-            topic = self.dataset.facts[fact_id].topic
-            if topic not in topics:
-                topics.append(topic)
-        for topic in DEFAULT_SUGGESTIONS:
-            if topic in self.dataset.topics and topic not in topics:
-                topics.append(topic)
-        suggestions = tuple(topics[:3])
-        names = ", ".join(self.dataset.topics[t].title.get(query.lang) for t in suggestions)
-        if query.lang == Lang.ZH:
-            text = f"抱歉，我的资料里没有这个问题的答案。我可以介绍：{names}。"
-        else:
-            text = f"Sorry, I don't know that. I can tell you about: {names}."
-        return Answer(text, (), score, False, query.lang, suggestions)
+    def _confidence(self, u: Understanding, best: float) -> float:
+        return round(min(best / (2 * MIN_SCORE), 1.0) * u.understood, 3)
+
+    def _answer(self, u: Understanding, ranked: list[tuple[float, str]]) -> Answer:
+        best = ranked[0][0]
+        chosen = self._tied(ranked)
+        lead = self.dataset.facts[chosen[0]]
+        if not self._in_scope(u, lead):
+            # "Where were the 2025 awards presented?": a close fact of the year asked is the
+            # answer, not the earlier edition that shares more words.
+            scoped = [
+                (s, f)
+                for s, f in ranked
+                if self._in_scope(u, self.dataset.facts[f]) and self._shares_more_than_year(u, f)
+            ]
+            if not scoped or scoped[0][0] < best * SCOPE_RATIO:
+                return self._other_edition(u, lead)
+            best, lead = scoped[0][0], self.dataset.facts[scoped[0][1]]
+            chosen = self._tied(scoped)
+        chosen = [f for f in chosen if self._in_scope(u, self.dataset.facts[f])]
+        return Answer(
+            kind=ReplyKind.ANSWER,
+            lang=u.lang,
+            facts=tuple(chosen),
+            citations=self._citations(chosen),
+            entity=u.entity or self._main_entity(u, lead),
+            attributes=u.attributes,
+            score=self._confidence(u, best),
+        )
+
+    def _shares_more_than_year(self, u: Understanding, fact_id: str) -> bool:
+        """Whether a fact matches the question on more than the year it names."""
+        years = {str(y) for y in u.years}
+        return any(fact_id in self._postings.get(t, ()) for t in u.terms if t not in years)
+
+    def _tied(self, ranked: list[tuple[float, str]]) -> list[str]:
+        """The best fact and those as good of the same topic (three regions with 3 golds each);
+        up to three sentences."""
+        best, lead = ranked[0]
+        topic = self.dataset.facts[lead].topic
+        return [
+            f
+            for s, f in ranked[:MAX_FACTS]
+            if s >= best * TIE_RATIO and self.dataset.facts[f].topic == topic
+        ]
+
+    def _in_scope(self, u: Understanding, fact: Fact) -> bool:
+        """Whether a fact is about the edition and year asked for. A question that names no
+        year asks about the 2025 awards: a figure from an earlier edition is not its answer."""
+        if u.editions:  # "how many golds in the 22nd edition": that edition or none
+            return fact.edition in u.editions
+        if u.years:
+            own = fact.year or cues.CURRENT_YEAR
+            return any(y == own or str(y) in fact.answer.en for y in u.years)
+        if fact.edition is None or Attribute.NUMBER not in u.attributes:
+            return True
+        return any(  # "how many silvers in the 23rd edition" names it
+            e in fact.about and self.dataset.entities[e].kind is EntityKind.EVENT
+            for e in u.entities
+            if e in self._subjects
+        )
+
+    # -- replies that do not answer ---------------------------------------------------------
+    def _other_edition(self, u: Understanding, fact: Fact) -> Answer:
+        """ "How many silvers this year?": the sources give the figure for another edition."""
+        return Answer(
+            kind=ReplyKind.NOT_IN_SOURCES,
+            lang=u.lang,
+            facts=(fact.id,),
+            citations=self._citations([fact.id]),
+            entity=u.entity or self._award_named(u) or self._main_entity(u, fact),
+            attributes=u.attributes,
+            suggestions=(fact.topic,),
+            gap=Gap.OTHER_EDITION,
+            asked_year=u.years[0] if u.years else None,
+            asked_edition=u.editions[0] if u.editions else None,
+        )
+
+    def _missing(self, u: Understanding, entity_id: str, scores: dict[str, float]) -> Answer:
+        """ "What was Huawei's winning patent?": the entity is known, what is asked is not."""
+        ranked = self._top(scores, set(self._by_entity[entity_id]))
+        # What the sources say about it: facts about it, else the best one that mentions it.
+        own = [f for _, f in ranked if self.dataset.facts[f].about[0] == entity_id]
+        said = own[:MAX_SAID] or [f for _, f in ranked[:1]]
+        if not said:
+            said = self._by_entity[entity_id][:MAX_SAID]
+        return Answer(
+            kind=ReplyKind.NOT_IN_SOURCES,
+            lang=u.lang,
+            facts=tuple(said),
+            citations=self._citations(said),
+            entity=entity_id,
+            attributes=u.attributes,
+            suggestions=self._topics_of(said),
+            gap=Gap.ATTRIBUTE,
+            named=(entity_id,) if entity_id in self.winners else (),
+        )
+
+    def _winners(self, u: Understanding, asked_name: str | None) -> Answer:
+        """ "Did Xiaomi win a gold?": the sources name some winners, and not that one."""
+        return Answer(
+            kind=ReplyKind.NOT_IN_SOURCES,
+            lang=u.lang,
+            facts=(),
+            citations=self._citations(self._winner_facts),
+            attributes=u.attributes,
+            suggestions=self._topics_of(self._winner_facts),
+            gap=Gap.WINNERS,
+            named=tuple(self.winners),
+            asked_name=asked_name,
+        )
+
+    def _not_stated(self, u: Understanding, ranked: list[tuple[float, str]]) -> Answer:
+        return Answer(
+            kind=ReplyKind.NOT_IN_SOURCES,
+            lang=u.lang,
+            entity=u.entity,
+            attributes=u.attributes,
+            suggestions=self._suggest(ranked),
+            score=self._confidence(u, ranked[0][0] if ranked else 0.0),
+            gap=Gap.NOT_STATED,
+        )
+
+    def _off_topic(self, u: Understanding, ranked: list[tuple[float, str]]) -> Answer:
+        return Answer(
+            kind=ReplyKind.OFF_TOPIC,
+            lang=u.lang,
+            suggestions=self._suggest(ranked),
+            score=self._confidence(u, ranked[0][0] if ranked else 0.0),
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _is_thing(self, entity_id: str) -> bool:
+        """A named thing (a patent, a product) that a fact must be about to answer a question
+        that names it; companies, people and places may be named side by side."""
+        entity = self.dataset.entities[entity_id]
+        return entity.kind is EntityKind.THING and entity_id not in self._settings
+
+    def _award_named(self, u: Understanding) -> str | None:
+        awards = [e for e in u.entities if self.dataset.entities[e].kind is EntityKind.AWARD]
+        return awards[0] if awards else None
+
+    def _main_entity(self, u: Understanding, fact: Fact) -> str | None:
+        """What a follow-up may refer back to: a subject the question named and the fact is
+        about, else what the fact is about first (the awards, for "where were they held")."""
+        for entity_id in u.entities:
+            if entity_id in fact.about and entity_id in self._subjects:
+                return entity_id
+        return fact.about[0]
+
+    def _citations(self, fact_ids) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s for f in fact_ids for s in self.dataset.facts[f].sources))
+
+    def _topics_of(self, fact_ids) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.dataset.facts[f].topic for f in fact_ids))[:3]
+
+    def _suggest(self, ranked: list[tuple[float, str]]) -> tuple[str, ...]:
+        topics = list(dict.fromkeys(self.dataset.facts[f].topic for _, f in ranked))
+        topics += [t for t in DEFAULT_SUGGESTIONS if t in self.dataset.topics and t not in topics]
+        return tuple(topics[:3])
 
 
 def _runs_with_offsets(text: str) -> list[tuple[int, str]]:
@@ -410,13 +1089,47 @@ def _runs_with_offsets(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _wanted_kinds(words: tuple[str, ...], cjk_text: str) -> tuple[AnswerKind, ...]:
-    kinds: list[AnswerKind] = []
-    for cue, wanted in _KIND_CUES_EN.items():
-        n = len(cue)
-        if any(words[i : i + n] == cue for i in range(len(words) - n + 1)):
-            kinds.extend(k for k in wanted if k not in kinds)
-    for cue, wanted in _KIND_CUES_ZH.items():
-        if cue in cjk_text:
-            kinds.extend(k for k in wanted if k not in kinds)
-    return tuple(kinds)
+def _longest_uncovered(cjk_text: str, covered: list[bool]) -> str | None:
+    """The longest run of two or more Chinese characters the index knows nothing of (a name the
+    data does not have, as in 小米获得金奖了吗), function characters aside."""
+    best, run = "", ""
+    for ch, is_covered in zip(cjk_text, covered, strict=True):
+        if not is_covered and ch != " " and ch not in _ZH_FUNCTION_CHARS:
+            run += ch
+            best = max(best, run, key=len)
+        else:
+            run = ""
+    return best if len(best) >= 2 else None
+
+
+def _as_written(question: str, words: list[str]) -> str:
+    """Unknown words as the user wrote them (their case), a lower-case name capitalised."""
+    found = []
+    for word in words[:3]:
+        match = re.search(re.escape(word), question, re.IGNORECASE)
+        written = match.group(0) if match else word
+        found.append(written[:1].upper() + written[1:] if written.islower() else written)
+    return " ".join(found)
+
+
+def _written_as_name(question: str, word: str) -> bool:
+    """Whether a word is written as a name: capitalised after the first word ("did Xiaomi win"),
+    or in capitals ("CATL")."""
+    for match in re.finditer(re.escape(word), question, re.IGNORECASE):
+        written = match.group(0)
+        if written.isupper() and len(written) >= 3:
+            return True
+        if written[0].isupper() and question[: match.start()].strip():
+            return True
+    return False
+
+
+_WIN_SUBJECT = re.compile(
+    r"\b(?:did|does|do|was|were|is|are|has|have)\s+((?:[a-z][a-z\-]*\s+){0,1}[a-z][a-z\-]*)\s+"
+    r"(?:win|won|get|got|receive|received|take|took|among|awarded|a winner|one of)\b"
+)
+
+
+def _subject_of_win(text: str) -> list[str]:
+    """The words naming who is asked about in "did Samsung win...", "was CATL among..."."""
+    return [w for match in _WIN_SUBJECT.finditer(text) for w in match.group(1).split()]

@@ -57,6 +57,8 @@ SYNONYMS = {
     "held": "hold",
     "took": "take",
     "presenting": "present",
+    "handed": "present",
+    "hand": "present",
     "presented": "present",
     "presenter": "present",
     "gave": "present",
@@ -158,3 +160,48 @@ def tokenize(text: str) -> Tokens:
 def latin_terms(text: str) -> list[str]:
     """Canonical, stopword-free terms of a text's Latin words, in order."""
     return [canonical(w) for w in tokenize(text).words if w not in STOPWORDS]
+
+
+# -- Chinese typos ------------------------------------------------------------------------------
+# A Chinese name typed with one wrong character is nearly always a character that sounds the
+# same (an input-method slip: 比亚滴 for 比亚迪, 广洞 for 广东) or looks the same (a handwriting or
+# OCR slip: 绘玉 for 绘王). Both tables are large, so they are loaded on the first question that
+# needs them, not at start-up.
+
+
+@functools.cache
+def _pinyin_readings():
+    import os
+
+    # pypinyin's phrase dictionary (about 120 ms to load) serves whole-word readings; single
+    # characters need only its character table. This is pypinyin's documented switch for that.
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    from pypinyin import Style, pinyin
+
+    return lambda char: pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+
+
+@functools.cache
+def _four_corner_codes() -> dict[str, str]:
+    from four_corner_method import FourCornerMethod
+
+    return FourCornerMethod().data
+
+
+@functools.lru_cache(maxsize=65536)
+def _toneless_readings(char: str) -> frozenset[str]:
+    readings = _pinyin_readings()(char)
+    return frozenset(readings[0]) if readings else frozenset()
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """Two Chinese characters with a reading in common, tones ignored (迪 dí, 滴 dī)."""
+    return bool(_toneless_readings(a) & _toneless_readings(b))
+
+
+def looks_alike(a: str, b: str) -> bool:
+    """Two Chinese characters with the same four-corner code (the shape of their four corners,
+    the last digit aside): 王 1010(4) and 玉 1010(3)."""
+    codes = _four_corner_codes()
+    code_a, code_b = codes.get(a), codes.get(b)
+    return bool(code_a and code_b and code_a[:4] == code_b[:4])

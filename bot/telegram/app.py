@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import BotCommand, BotCommandScopeDefault, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     BaseUpdateProcessor,
@@ -19,6 +19,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
@@ -28,7 +29,7 @@ from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
-from bot.telegram import ask, play, presence, render
+from bot.telegram import ask, inline, play, presence, render, share
 from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
 from bot.telegram.resilience import (
     READ_TIMEOUT,
@@ -80,6 +81,7 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.POLL_ANSWER,
     Update.MY_CHAT_MEMBER,
+    Update.INLINE_QUERY,
 ]
 
 
@@ -199,6 +201,9 @@ def add_handlers(app: Application) -> None:
     command = {"filters": new}
     app.add_handlers(
         [
+            CommandHandler(
+                "start", share.start_from_link, filters=new & filters.Regex(r"^/start\S*\s+\S")
+            ),
             CommandHandler("start", ask.start, **command),
             CommandHandler("help", ask.help_command, **command),
             CommandHandler("ask", ask.ask_command, **command),
@@ -211,11 +216,14 @@ def add_handlers(app: Application) -> None:
                 ask.group_mention_or_reply,
             ),
             MessageHandler(new & private & ~filters.TEXT, ask.not_text),
-            CallbackQueryHandler(ask.topic_button, pattern=r"^topic:"),
-            CallbackQueryHandler(ask.example_button, pattern=r"^ex:"),
+            CallbackQueryHandler(ask.topic_button, pattern=render.TopicButton.matches),
+            CallbackQueryHandler(ask.example_button, pattern=render.ExampleButton.matches),
             *play.callback_handlers(),
+            CallbackQueryHandler(share.offer_button, pattern=share.OfferButton.matches),
             CallbackQueryHandler(ask.stale_callback),
             ChatMemberHandler(presence.my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER),
+            InlineQueryHandler(inline.inline_query),
+            MessageHandler(filters.StatusUpdate.MIGRATE, presence.chat_migrated),
         ]
     )
     app.add_error_handler(on_error)
@@ -267,6 +275,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         failures.record(
             error_kind(error),
             f"not allowed to write to a chat (blocked or removed): {error}",
+            level=logging.INFO,
+        )
+        return
+    if isinstance(error, ChatMigrated):  # an update for a group that became a supergroup
+        failures.record(
+            error_kind(error),
+            f"a chat moved to {error.new_chat_id}; the update for its old id was dropped",
             level=logging.INFO,
         )
         return

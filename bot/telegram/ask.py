@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, Message, MessageEntity, Update
+from telegram import CallbackQuery, Chat, Message, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.knowledge.dataset import Lang
@@ -87,35 +87,72 @@ def _remove_mention(text: str, mention: str) -> str:
     return (text[:index] + text[index + len(mention) :]).strip()
 
 
-async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str):
+async def reply_with_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, *, show_question=False
+) -> None:
+    """Every question asked passes here (private text, /ask, mention, reply, example button):
+    answer it, with what the asker's previous question was about, and reply in the chat."""
     svc = services(context)
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if not question.strip():
         lang = user_lang(update)
         example = render.EXAMPLE_QUESTIONS[lang][1]
-        await update.effective_message.reply_html(t("empty", lang, example=example))
+        await message.reply_html(t("empty", lang, example=example))
         return
-    answer = svc.lookup.answer(question)
-    chat_id = update.effective_chat.id
-    if answer.found and (
-        declined := await rounds.decline(context.application, chat_id, answer.facts)
-    ):
-        await update.effective_message.reply_html(declined)  # the open quiz question's fact
+    now = svc.clock()
+    earlier = None
+    chat_id = chat.id if chat else user.id if user else 0
+    if user is not None and _may_follow_up(update, context):
+        earlier = svc.followups.recall(chat_id, user.id, now)
+    answer = svc.lookup.answer(question, context=earlier)
+    if user is not None:
+        svc.followups.remember(chat_id, user.id, answer.context, now)
+    # Any reply that quotes the open quiz question's fact would give its answer away.
+    if declined := await rounds.decline(context.application, chat_id, answer.facts):
+        await _deliver(update, context, declined)
         return
     log.debug(
-        "question answered: found=%s facts=%s score=%s", answer.found, answer.facts, answer.score
+        "question answered: kind=%s entity=%s facts=%s score=%s followed=%s",
+        answer.kind,
+        answer.entity,
+        answer.facts,
+        answer.score,
+        earlier is not None,
     )
-    await _send_answer(update, context, answer)
+    await _send_answer(update, context, answer, question if show_question else None)
 
 
-async def _send_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer) -> None:
+def _may_follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """In a private chat every question may follow the last; in a group, only a reply to the
+    bot (privacy mode shows the bot nothing else of a conversation)."""
+    if update.effective_chat is None or update.effective_chat.type == Chat.PRIVATE:
+        return True
+    replied = update.message.reply_to_message if update.message else None
+    return bool(replied and replied.from_user and replied.from_user.id == context.bot.id)
+
+
+async def _send_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, answer: Answer, question: str | None
+) -> None:
     svc = services(context)
     markup = None
     if not answer.found and answer.suggestions:
         markup = render.topic_buttons(svc.dataset, answer.suggestions, answer.lang)
+    text = render.answer_html(answer, svc.dataset)
+    if question is not None:  # an example button: the answer under its question
+        text = render.fit([f"<b>{render.esc(question)}</b>", text])
+    await _deliver(update, context, text, markup)
+
+
+async def _deliver(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, markup=None):
+    """Send a reply: quoting the question in a group, into the chat for a button tap."""
+    if update.callback_query is not None:
+        chat = update.effective_chat
+        chat_id = chat.id if chat else update.effective_user.id
+        await context.bot.send_message(chat_id, text, reply_markup=markup)
+        return
     quote = update.effective_chat.type != Chat.PRIVATE
-    await update.effective_message.reply_html(
-        render.answer_html(answer), reply_markup=markup, do_quote=quote
-    )
+    await update.effective_message.reply_html(text, reply_markup=markup, do_quote=quote)
 
 
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -153,32 +190,32 @@ async def topic_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     svc = services(context)
     lang = user_lang(update)
-    _, _, topic_id = (query.data or "").partition(":")
-    if topic_id not in svc.dataset.topics:
+    button = render.TopicButton.parse(query.data)
+    chat = _button_chat(query)
+    if button is None or chat is None or button.topic_id not in svc.dataset.topics:
         await query.answer(t("stale_button", lang))
         return
     await query.answer()
-    await context.bot.send_message(
-        query.message.chat.id if query.message else query.from_user.id,
-        render.topic_html(svc.dataset, topic_id, lang),
-    )
+    await context.bot.send_message(chat.id, render.topic_html(svc.dataset, button.topic_id, lang))
 
 
 async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an example question from /start: answer it."""
     query = update.callback_query
     lang = user_lang(update)
-    _, _, index = (query.data or "").partition(":")
+    button = render.ExampleButton.parse(query.data)
     examples = render.EXAMPLE_QUESTIONS[lang]
-    if not index.isdigit() or int(index) >= len(examples):
+    if button is None or _button_chat(query) is None or not 0 <= button.index < len(examples):
         await query.answer(t("stale_button", lang))
         return
     await query.answer()
-    question = examples[int(index)]
-    answer = services(context).lookup.answer(question)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    text = render.fit([f"<b>{render.esc(question)}</b>", render.answer_html(answer)])
-    await context.bot.send_message(chat_id, text)
+    await reply_with_answer(update, context, examples[button.index], show_question=True)
+
+
+def _button_chat(query: CallbackQuery) -> Chat | None:
+    """The chat of the message the button is on; None when there is none to answer in (a
+    message Telegram no longer shows the bot, or one sent inline, which has no chat)."""
+    return query.message.chat if isinstance(query.message, Message) else None
 
 
 async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

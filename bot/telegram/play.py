@@ -111,6 +111,11 @@ def _topic_title(svc: Services):
     return title
 
 
+def topic_title(context: ContextTypes.DEFAULT_TYPE, topic: str | None, lang: Lang) -> str:
+    """A round's topic as players read it ("HUION", or all of the awards)."""
+    return _topic_title(services(context))(topic, lang)
+
+
 async def on_shutdown(app: Application) -> None:
     svc = _svc(app)
     if svc.store is not None:
@@ -153,10 +158,14 @@ async def quiz(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_html(t("bad_topic", lang, arg=clip(args.topic, 40), topics=names))
             return
     starter = user.id if user else ANONYMOUS_ADMIN_ID
-    await _start(context, chat, starter, settings, args.count or settings.questions, topic, message)
+    await start_round(
+        context, chat, starter, settings, args.count or settings.questions, topic, message
+    )
 
 
-async def _start(context, chat: Chat, starter: int, settings, count, topic, message=None) -> Start:
+async def start_round(
+    context, chat: Chat, starter: int, settings, count, topic, message=None
+) -> Start:
     outcome, running = await rounds.driver(context.application).start(
         chat.id,
         is_private=chat.type == Chat.PRIVATE,
@@ -182,18 +191,20 @@ async def play_again(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """The results' "Play again": the same topic, length and mode."""
     query = update.callback_query
     data = AgainButton.parse(query.data)
-    chat = _message_chat(query)
+    chat = message_chat(query)
     store = _store(context.application)
     old = await store.load_round(data.round_id)
     if chat is None or old is None or old.state.chat_id != chat.id:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     settings = await chat_settings(context, chat, query.from_user)
+    running = await store.running_round(chat.id)
+    if running is not None and not await rounds.driver(context.application).stalled(running):
+        await query.answer(t("toast_running", settings.lang))
+        return
+    await query.answer()  # before the round's first messages: the spinner stops now
     repeat = ChatSettings(old.mode, old.state.seconds, old.state.total, settings.lang)
-    outcome = await _start(
-        context, chat, query.from_user.id, repeat, old.state.total, old.topic, None
-    )
-    await query.answer(t("toast_running", settings.lang) if outcome is Start.RUNNING else None)
+    await start_round(context, chat, query.from_user.id, repeat, old.state.total, old.topic, None)
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -224,7 +235,7 @@ async def poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an answer button."""
     query = update.callback_query
-    chat = _message_chat(query)
+    chat = message_chat(query)  # the data must be a button of the message it came from
     driver = rounds.driver(context.application)
     answered = await driver.answer_button(
         AnswerButton.parse(query.data),
@@ -274,7 +285,7 @@ async def board_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     chat = _text_message_chat(query)
     if chat is None:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     lang = await chat_lang(context, chat, query.from_user)
     text, markup = await _board(context, chat, BoardButton.parse(query.data).period, lang)
@@ -307,7 +318,7 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     data = ScoreButton.parse(query.data)
     chat = _text_message_chat(query)
     if chat is None:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     lang = await chat_lang(context, chat, query.from_user)
     name = (query.message.text or "").split(" · ", 1)[0] or "Player"
@@ -321,7 +332,7 @@ async def reset_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     query = update.callback_query
     chat = _text_message_chat(query)
     if chat is None or chat.type == Chat.PRIVATE:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     lang = await chat_lang(context, chat, query.from_user)
     if not await _is_admin(update, context):
@@ -355,7 +366,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     data = SettingButton.parse(query.data)
     chat = _text_message_chat(query)
     if chat is None:
-        await _stale(query, context)
+        await answer_stale(query, context)
         return
     settings = await chat_settings(context, chat, query.from_user)
     if not await _is_admin(update, context):
@@ -374,25 +385,30 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 # -- checks -------------------------------------------------------------------------------------
 
 
-def _message_chat(query: CallbackQuery) -> Chat | None:
-    """The chat of the message a button was on (None if Telegram no longer shows it to us)."""
+def message_chat(query: CallbackQuery) -> Chat | None:
+    """The chat of the message a button was on, if the button is on it now (None for data no
+    button of that message carries: forged, or a button the bot has since taken away)."""
     message = query.message
-    return message.chat if isinstance(message, Message) else None
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return None
+    data = {b.callback_data for row in message.reply_markup.inline_keyboard for b in row}
+    return message.chat if query.data in data else None
 
 
 def _text_message_chat(query: CallbackQuery) -> Chat | None:
-    """The chat of a text message of ours with buttons: what a panel or board button must be on
-    (a forged callback may name a poll, or a message the bot cannot edit)."""
+    """The same, for buttons that edit their message: it must be a text message of ours (not a
+    poll, which has no text to edit)."""
     message = query.message
-    if not isinstance(message, Message) or not message.text or message.reply_markup is None:
+    chat = message_chat(query)
+    if chat is None or not message.text or message.from_user is None:
         return None
-    if message.from_user is None or message.from_user.id != query.get_bot().id:
-        return None
-    return message.chat
+    return chat if message.from_user.id == query.get_bot().id else None
 
 
-async def _stale(query: CallbackQuery, context) -> None:
-    lang = await chat_lang(context, _message_chat(query), query.from_user)
+async def answer_stale(query: CallbackQuery, context) -> None:
+    message = query.message
+    chat = message.chat if isinstance(message, Message) else None
+    lang = await chat_lang(context, chat, query.from_user)
     await query.answer(t("stale_button", lang))
 
 

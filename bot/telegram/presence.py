@@ -5,6 +5,10 @@
   they differ from what Telegram has (these calls have flood limits of their own).
 - `my_chat_member`: added to a group, the bot says what it does, how to start a round and
   whether it can send quiz polls there (if members may not, the chat switches to buttons).
+  Removed or banned from a group, or blocked by a user in a private chat, it ends the chat's
+  running round without a word (the scores stay): there is nobody to send it to.
+- A group upgraded to a supergroup gets a new id: its settings, scores and running round move
+  with it, in the store and in python-telegram-bot's chat data.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.knowledge.dataset import Lang
 from bot.quiz.round import AnswerMode
-from bot.telegram import render
+from bot.telegram import render, rounds
 from bot.telegram.render import t
 from bot.telegram.services import services
 
@@ -29,7 +33,15 @@ _PRESENT = frozenset(
 
 
 async def describe_bot(bot: Bot) -> None:
-    """Set the profile texts in every language, calling Telegram only for what changed."""
+    """Set the profile texts in every language, calling Telegram only for what changed. Only
+    cosmetic: a failure is logged and the bot starts anyway."""
+    try:
+        await _describe(bot)
+    except TelegramError as error:
+        log.warning("could not set the bot's description: %s", error)
+
+
+async def _describe(bot: Bot) -> None:
     for lang in Lang:
         code = None if lang is Lang.EN else lang.value
         wanted = render.STRINGS["bot_description"][lang]
@@ -47,10 +59,27 @@ async def my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     chat = change.chat
     was_in = change.old_chat_member.status in _PRESENT
     is_in = change.new_chat_member.status in _PRESENT
-    if chat.type == Chat.PRIVATE or chat.type == Chat.CHANNEL:
+    if chat.type == Chat.CHANNEL:
         return
-    if is_in and not was_in:
+    if was_in and not is_in:
+        why = "blocked by the user" if chat.type == Chat.PRIVATE else "removed from the group"
+        if await rounds.driver(context.application).stop_quietly(chat.id):
+            log.info("chat %s: the bot was %s; its round ended", chat.id, why)
+    elif is_in and not was_in and chat.type != Chat.PRIVATE:
         await _welcome(update, context)
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The last message of a group upgraded to a supergroup names the new id: move the chat.
+    (The new chat's first message names the old id: nothing more to do then.)"""
+    message = update.effective_message
+    old_id, new_id = message.chat.id, message.migrate_to_chat_id
+    if new_id is None:
+        return
+    context.application.migrate_chat_data(old_chat_id=old_id, new_chat_id=new_id)
+    if await services(context).store.move_chat(old_id, new_id):
+        log.info("chat %s became supergroup %s; its data moved", old_id, new_id)
+        await rounds.driver(context.application).carry_over(new_id)
 
 
 async def _welcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -26,8 +26,9 @@ from telegram.constants import (
     PollLimit,
 )
 
-from bot.knowledge.dataset import Dataset, Lang
+from bot.knowledge.dataset import Dataset, Fact, Lang
 from bot.knowledge.lookup import Answer
+from bot.knowledge.wording import compose, zh_typeset
 from bot.quiz.round import AnswerMode, ChatSettings, Period, Reveal
 
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH
@@ -292,12 +293,12 @@ def keyboard(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
-def answer_html(answer: Answer) -> str:
-    """A lookup answer: the sentences, then the source line in italics."""
-    body, _, source = answer.text.rpartition("\n")
-    if not answer.found or not body:
-        return esc(answer.text)
-    return fit([esc(body), f"<i>{esc(source)}</i>"])
+def answer_html(answer: Answer, dataset: Dataset) -> str:
+    """A lookup answer: the sentences (wording.py), then the source line in italics."""
+    reply = compose(answer, dataset)
+    if reply.source is None:
+        return fit([esc(reply.body)])
+    return fit([esc(reply.body), f"<i>{esc(reply.source)}</i>"])
 
 
 def topic_buttons(dataset: Dataset, topic_ids: Iterable[str], lang: Lang, per_row: int = 2):
@@ -310,8 +311,16 @@ def topic_html(dataset: Dataset, topic_id: str, lang: Lang) -> str:
     topic = dataset.topics[topic_id]
     parts = [f"<b>{esc(topic.title.get(lang))}</b>", esc(topic.summary.get(lang)), ""]
     for fact in dataset.facts_of_topic(topic_id):
-        parts.append(f"• {esc(fact.answer.get(lang))} <i>({esc(dataset.cite(fact, lang))})</i>")
+        parts.append(f"• {fact_html(dataset, fact, lang)}")
     return fit(parts)
+
+
+def fact_html(dataset: Dataset, fact: Fact, lang: Lang) -> str:
+    """One fact and its sources in brackets."""
+    cite = esc(dataset.cite(fact, lang))
+    if lang == Lang.ZH:  # full-width brackets, no space: Chinese typesetting
+        return f"{esc(zh_typeset(fact.answer.get(lang)))}<i>（{cite}）</i>"
+    return f"{esc(fact.answer.get(lang))} <i>({cite})</i>"
 
 
 def example_buttons(lang: Lang) -> InlineKeyboardMarkup:
@@ -530,8 +539,23 @@ def results_text(
     return fit([*head, title, *lines])
 
 
+def challenge_query(round_id: int) -> str:
+    """The inline query "Challenge a friend" types: "@bot challenge <round>" (see share.py)."""
+    return f"challenge {round_id}"
+
+
+CHALLENGE_QUERY = re.compile(r"^challenge (\d{1,12})$")
+
+
 def again_keyboard(round_id: int, lang: Lang) -> InlineKeyboardMarkup:
-    return keyboard([[(STRINGS["play_again"][lang], AgainButton(round_id).pack())]])
+    """Under a round's results: play the same round again, or challenge a friend to it."""
+    again = InlineKeyboardButton(
+        STRINGS["play_again"][lang], callback_data=AgainButton(round_id).pack()
+    )
+    challenge = InlineKeyboardButton(
+        STRINGS["challenge"][lang], switch_inline_query=challenge_query(round_id)
+    )
+    return InlineKeyboardMarkup([[again], [challenge]])
 
 
 def _mark(label: str, on: bool) -> str:
@@ -657,6 +681,37 @@ PRESENCE_STRINGS: dict[str, dict[Lang, str]] = {
             "• 提问：<code>/ask 绘王的创始人是谁？</code>，或@我，或回复我的消息。\n"
             "• 游戏：/quiz 开始一轮（5题）；<code>/quiz 10 绘王</code> 指定题数和主题。/top 查看排行榜。"
         ),
+    },
+    "offer_round": {
+        Lang.EN: "🎯 Ready for a quiz? {count} questions on {topic}. Tap Start, anyone!",
+        Lang.ZH: "🎯 来一轮问答吧？{topic}，共{count}题。任何人点“开始”即可！",
+    },
+    "offer_start": {Lang.EN: "▶️ Start", Lang.ZH: "▶️ 开始"},
+    "challenge": {Lang.EN: "⚔️ Challenge a friend", Lang.ZH: "⚔️ 挑战好友"},
+    "challenge_title": {
+        Lang.EN: "Share my score: {points} points",
+        Lang.ZH: "分享我的得分：{points}分",
+    },
+    "challenge_text": {
+        Lang.EN: (
+            "⚔️ I scored <b>{points} points</b> in a {total}-question quiz on {topic}. "
+            "Can you beat that?"
+        ),
+        Lang.ZH: "⚔️ 我在{topic}问答（{total}题）中得了<b>{points}分</b>，你能超过我吗？",
+    },
+    "challenge_play": {Lang.EN: "▶️ Play this round", Lang.ZH: "▶️ 玩这一轮"},
+    "inline_not_in_sources": {
+        Lang.EN: "Not in my sources",
+        Lang.ZH: "资料中没有",
+    },
+    "inline_off": {
+        Lang.EN: "Not about the 2025 China Patent Awards",
+        Lang.ZH: "与2025年中国专利奖无关",
+    },
+    "inline_open": {Lang.EN: "Ask the bot", Lang.ZH: "问机器人"},
+    "round_moved": {
+        Lang.EN: "This group is now a supergroup: the quiz round carries on here.",
+        Lang.ZH: "本群已升级为超级群组，问答在这里继续。",
     },
     "welcome_polls": {
         Lang.EN: "Questions come as quiz polls; admins can switch to buttons in /settings.",

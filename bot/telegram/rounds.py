@@ -232,7 +232,7 @@ class RoundDriver:
         a live one is left alone and returned with RUNNING."""
         running = await self.store.running_round(chat_id)
         if running is not None:
-            if not await self._stalled(running):
+            if not await self.stalled(running):
                 return Start.RUNNING, running
             await self.finish(running, RoundStatus.STOPPED, title_key="stalled")
             log.info(
@@ -597,7 +597,7 @@ class RoundDriver:
     async def resume_round(self, stored: StoredRound) -> None:
         state, at = stored.state, self.clock()
         round_id = state.round_id
-        if await self._stalled(stored):
+        if await self.stalled(stored):
             await self.finish(stored, RoundStatus.STOPPED, title_key="stalled")
             return
         asked = await self.store.question(round_id, state.index)
@@ -620,11 +620,26 @@ class RoundDriver:
             "resumed round %s in chat %s at question %s", round_id, state.chat_id, state.index + 1
         )
 
+    async def carry_over(self, chat_id: int) -> bool:
+        """The chat's round moved with its group to the group's new supergroup id (see
+        Store.move_chat). The question on screen stayed behind in the old chat, which takes no
+        more votes: it is closed unrevealed, and the round goes on here with the next one."""
+        stored = await self.store.running_round(chat_id)
+        if stored is None:
+            return False
+        round_id, idx = stored.state.round_id, stored.state.index
+        if await self.store.close_question(round_id, idx, self.clock()):
+            self.timers.cancel(round_id, idx)
+        await self._say(chat_id, render.t("round_moved", stored.lang))
+        await self._next(round_id, idx)
+        log.info("round %s carried over to chat %s", round_id, chat_id)
+        return True
+
     async def sweep(self) -> None:
         """Every few minutes: end stalled rounds; close questions whose timer was lost."""
         at = self.clock()
         for stored in await self.store.open_rounds():
-            if await self._stalled(stored):
+            if await self.stalled(stored):
                 log.warning("round %s had stalled; ending it", stored.state.round_id)
                 await self.finish(stored, RoundStatus.STOPPED, title_key="stalled")
                 continue
@@ -634,7 +649,7 @@ class RoundDriver:
                 log.warning("round %s: question %s lost its timer", state.round_id, state.index + 1)
                 await self.close(state.round_id, state.index, early=False)
 
-    async def _stalled(self, stored: StoredRound) -> bool:
+    async def stalled(self, stored: StoredRound) -> bool:
         last = await self.store.last_activity(stored.state.round_id)
         return is_stuck(last, stored.state.seconds, self.clock())
 

@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.config import Settings
 from bot.knowledge.dataset import Dataset
 from bot.knowledge.lookup import Lookup
+from bot.telegram.followups import FollowUps
 
 if TYPE_CHECKING:
     from bot.quiz.bank import QuestionBank
@@ -28,6 +29,7 @@ class Services:
     bank: QuestionBank
     clock: Callable[[], float]
     rng: random.Random = field(default_factory=random.Random)
+    followups: FollowUps = field(default_factory=FollowUps)  # what each asker last asked about
     store: Store | None = None  # opened in post_init, closed in post_shutdown
 
 

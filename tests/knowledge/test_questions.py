@@ -1,66 +1,76 @@
-"""The lookup's regression set: real-looking questions with the fact each must be answered with.
+"""The lookup on question sets as users ask them: the project's own (questions.yaml) and one
+written from the facts sheet by an outsider who never read the lookup (outsider.yaml).
 
-Accuracy per kind is printed at the end of the test run (see tests/conftest.py).
+Accuracy per kind of reply is printed at the end of every test run (see tests/conftest.py); the
+scoring lives in tests/knowledge/accuracy.py, which takes any question file.
 """
 
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
-QUESTIONS_FILE = Path(__file__).with_name("questions.yaml")
-QUESTIONS = yaml.safe_load(QUESTIONS_FILE.read_text(encoding="utf-8"))["questions"]
-TARGET = 0.95
+from tests.knowledge.accuracy import KINDS, load_questions, score
 
-
-def evaluate(lookup):
-    """(kind -> (right, total), failures) over the whole question set."""
-    right, total, failures = Counter(), Counter(), []
-    for item in QUESTIONS:
-        answer = lookup.answer(item["q"])
-        expect = item.get("expect") or []
-        if item["kind"] == "offtopic":
-            ok = not answer.found
-        else:
-            ok = answer.found and answer.facts[0] in expect
-        total[item["kind"]] += 1
-        right[item["kind"]] += ok
-        if not ok:
-            failures.append((item["kind"], item["q"], expect, answer.facts, answer.score))
-    return {k: (right[k], total[k]) for k in total}, failures
+HERE = Path(__file__).parent
+QUESTION_FILES = {"questions.yaml": 0.95, "outsider.yaml": 0.85}  # file -> accuracy per kind
+OWN = load_questions(HERE / "questions.yaml")
 
 
 @pytest.fixture(scope="module")
-def report(lookup, accuracy_report):
-    by_kind, failures = evaluate(lookup)
-    accuracy_report.update(by_kind=by_kind, failures=failures)
-    return by_kind, failures
+def reports(lookup, dataset, accuracy_report):
+    out = {name: score(lookup, dataset, HERE / name) for name in QUESTION_FILES}
+    accuracy_report.update(out)
+    return out
 
 
-def test_question_set_is_large_and_varied():
-    kinds = Counter(q["kind"] for q in QUESTIONS)
-    assert len(QUESTIONS) >= 80
-    assert kinds["offtopic"] >= 15
-    assert kinds["zh"] >= 10 and kinds["typo"] >= 10
+def test_own_question_set_is_large_and_varied():
+    kinds = Counter(q["kind"] for q in OWN)
+    styles = Counter(q.get("style") for q in OWN)
+    assert len(OWN) >= 200
+    assert kinds["not_in_sources"] >= 30 and kinds["off_topic"] >= 45
+    assert styles["zh"] >= 30 and styles["typo"] >= 10 and styles["followup"] >= 6
+    # Off-topic questions that share words with the data are the ones a keyword index gets wrong.
+    shared = ("won", "win", "award", "gold", "2025", "patent", "china", "shenzhen", "金", "奖")
+    sharing = [
+        q for q in OWN if q["kind"] == "off_topic" and any(w in q["q"].lower() for w in shared)
+    ]
+    assert len(sharing) >= 30
 
 
-def test_question_set_names_only_real_facts(dataset):
-    for item in QUESTIONS:
-        for fact_id in item.get("expect") or []:
-            assert fact_id in dataset.facts, (item["q"], fact_id)
+def test_question_sets_name_only_real_facts_and_kinds(dataset):
+    for name in QUESTION_FILES:
+        for item in load_questions(HERE / name):
+            assert item["kind"] in KINDS, (name, item["q"])
+            for fact_id in item.get("facts") or []:
+                assert fact_id in dataset.facts, (name, item["q"], fact_id)
 
 
-@pytest.mark.parametrize("kind", ["en", "typo", "zh"])
-def test_on_topic_questions_are_answered_with_the_right_fact(report, kind):
-    by_kind, failures = report
-    right, total = by_kind[kind]
-    missed = [f for f in failures if f[0] == kind]
-    assert right / total >= TARGET, f"{kind}: {right}/{total}; missed: {missed}"
+@pytest.mark.parametrize("name", list(QUESTION_FILES))
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_of_reply_is_given_when_due(reports, name, kind):
+    report = reports[name]
+    missed = [(m.question, m.got) for m in report.misses if m.kind == kind]
+    assert report.accuracy(kind) >= QUESTION_FILES[name], f"{name} {kind}: missed {missed}"
 
 
-def test_off_topic_questions_are_declined(report):
-    by_kind, failures = report
-    right, total = by_kind["offtopic"]
-    answered = [f for f in failures if f[0] == "offtopic"]
-    assert right / total >= TARGET, f"offtopic: {right}/{total}; answered: {answered}"
+def test_the_scorer_takes_any_file_and_checks_kind_facts_strings_and_context(
+    lookup, dataset, tmp_path
+):
+    path = tmp_path / "set.yaml"
+    path.write_text(
+        """questions:
+  - {q: "Who founded HUION?", kind: answer, facts: [huion.founder], expect: [["Xu Hefeng", "徐"]]}
+  - {q: "Who founded HUION?", kind: answer, expect: ["Somebody Else"]}
+  - {q: "When was it founded?", context: "Who founded HUION?", kind: answer, expect: ["2011"]}
+  - {q: "Did Xiaomi win a gold?", kind: not_in_sources, expect: ["Xiaomi"]}
+  - {q: "Did Xiaomi win a gold?", kind: answer}
+  - {q: "tell me a joke", kind: off_topic}
+""",
+        encoding="utf-8",
+    )
+    report = score(lookup, dataset, path)
+    assert (report.right["answer"], report.total["answer"]) == (2, 4)
+    assert report.accuracy("not_in_sources") == report.accuracy("off_topic") == 1.0
+    assert [m.question for m in report.misses] == ["Who founded HUION?", "Did Xiaomi win a gold?"]
+    assert report.lines()[-1].strip() == "all: 4/6 (66.7%)"

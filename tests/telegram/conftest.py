@@ -40,6 +40,13 @@ async def sandbox(settings, emulator, clock):
 
 
 @pytest.fixture
+def strict(emulator):
+    """The emulator, for a test that must provoke no Bot API error at all (no 400, no 403)."""
+    yield emulator
+    assert emulator.errors == [], emulator.errors
+
+
+@pytest.fixture
 def no_errors(caplog):
     """Fails the test if the bot logged an error (a crashed handler, a rejected message)."""
     caplog.set_level(logging.WARNING)

@@ -52,6 +52,98 @@ async def test_off_topic_question_is_declined_with_topic_buttons(sandbox, alice,
     assert len(new) == 1 and offered[0][0] in new[0]["text"]
 
 
+def italic_text(message: dict) -> list[str]:
+    """The italic parts of a message as the user sees them (the source line). Entity offsets
+    count UTF-16 code units."""
+    units = message["text"].encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == "italic"
+    ]
+
+
+@pytest.fixture
+def li(emulator):
+    return emulator.add_user("Li", language_code="zh-hans")
+
+
+async def test_not_in_sources_says_so_and_gives_what_the_sources_say(sandbox, alice):
+    (reply,) = await say(sandbox, alice, alice, "What was Huawei's winning patent?")
+    text = reply["text"]
+    assert text.startswith(
+        "The sources name Huawei among the winners but do not say which of its patents won."
+    )
+    assert "tech giants such as Huawei" in text
+    assert italic_text(reply) == ["Source: Xinhua, 19 Oct 2025"]
+    assert_well_formed(reply)
+
+
+async def test_a_company_not_among_the_named_winners_in_english_and_chinese(sandbox, alice, li):
+    (en,) = await say(sandbox, alice, alice, "Did Xiaomi win a gold?")
+    assert en["text"].startswith("Xiaomi is not among the winners named in the sources.")
+    assert "Tencent, HUION, China Mobile" in en["text"]
+    (zh,) = await say(sandbox, li, li, "小米获得金奖了吗？")
+    assert zh["text"].startswith("资料提到的获奖者中没有小米。资料提到的获奖者有：腾讯、绘王、")
+    assert italic_text(zh) == ["来源：新华社，2025年10月19日；新华社，2025年10月16日"]
+
+
+async def test_an_earlier_editions_figures_are_labelled(sandbox, alice):
+    (reply,) = await say(sandbox, alice, alice, "How many silver awards were given?")
+    assert reply["text"].startswith(
+        "The sources give silver award figures only for the 23rd edition (2022):"
+    )
+
+
+async def test_off_topic_in_chinese_is_declined_with_topic_buttons(sandbox, li, dataset):
+    (reply,) = await say(sandbox, li, li, "2025年奥运会中国拿了几块金牌")
+    assert reply["text"].startswith("这个问题超出了我的范围")
+    titles = {t.title.zh for t in dataset.topics.values()}
+    offered = buttons(reply)
+    assert 1 <= len(offered) <= 3 and all(label in titles for label, _ in offered)
+
+
+async def test_follow_ups_in_a_private_chat(sandbox, alice):
+    (founder,) = await say(sandbox, alice, alice, "Who founded HUION?")
+    assert "Xu Hefeng" in founder["text"]
+    (founded,) = await say(sandbox, alice, alice, "When was it founded?")
+    assert "HUION" in founded["text"] and "2011" in founded["text"]
+    (byd,) = await say(sandbox, alice, alice, "And BYD?")
+    assert byd["text"].startswith("The sources do not give a date or year for BYD.")
+
+
+async def test_a_chinese_follow_up_in_a_private_chat(sandbox, li):
+    await say(sandbox, li, li, "绘王获得了什么奖？")
+    (reply,) = await say(sandbox, li, li, "它的创始人是谁？")
+    assert reply["text"].startswith("绘王的创始人是 Xu Hefeng。")
+
+
+async def test_a_follow_up_after_the_context_expired_stands_alone(sandbox, alice):
+    await say(sandbox, alice, alice, "Who founded HUION?")
+    await sandbox.advance(301)
+    (reply,) = await say(sandbox, alice, alice, "When was it founded?")
+    assert "2011" not in reply["text"]
+
+
+async def test_a_question_naming_its_own_company_ignores_the_last_one(sandbox, alice):
+    await say(sandbox, alice, alice, "Who founded HUION?")
+    (reply,) = await say(sandbox, alice, alice, "Who founded BYD?")
+    assert "BYD" in reply["text"] and "Xu Hefeng" not in reply["text"]
+
+
+async def test_in_a_group_a_follow_up_must_reply_to_the_bots_answer(
+    sandbox, emulator, group, alice
+):
+    (answer,) = await say(sandbox, group, alice, f"@{emulator.bot_username} who founded huion")
+    assert "Xu Hefeng" in answer["text"]
+    (follow_up,) = await say(
+        sandbox, group, alice, "when was it founded?", reply_to=answer["message_id"]
+    )
+    assert "2011" in follow_up["text"]
+    (alone,) = await say(sandbox, group, alice, f"@{emulator.bot_username} when was it founded?")
+    assert "2011" not in alone["text"]
+
+
 async def test_start_offers_example_questions_that_answer_when_tapped(sandbox, alice):
     (greeting,) = await say(sandbox, alice, alice, "/start")
     assert "2025 China Patent Awards" in greeting["text"]

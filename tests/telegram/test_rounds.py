@@ -202,3 +202,18 @@ async def test_buttons_reveal_in_the_question_message_itself(world):
     (edit,) = telegram.sent("edit_text")
     assert "Answer:" in edit[3] and "Question 1/2" in edit[3]
     assert not [c for c in telegram.sent("send_text") if "Answer:" in c[2]]
+
+
+async def test_over_many_rounds_each_position_is_right_about_equally_often(world):
+    driver, telegram, _, _, _ = world
+    positions: dict[int, int] = {}
+    for _ in range(150):
+        await start(driver, count=1)
+        (_, _, _, options, correct) = telegram.sent("send_poll")[-1]
+        if len(options) == 4:
+            positions[correct] = positions.get(correct, 0) + 1
+        await driver.stop(CHAT, user_id=1, is_admin=_no)
+    n = sum(positions.values())
+    assert n > 100 and sorted(positions) == [0, 1, 2, 3]
+    chi2 = sum((positions[p] - n / 4) ** 2 / (n / 4) for p in range(4))
+    assert chi2 < 16.3, positions  # 3 degrees of freedom, p = 0.001

@@ -15,12 +15,6 @@ pytestmark = pytest.mark.usefixtures("no_errors")
 
 
 @pytest.fixture
-def strict(emulator):
-    yield emulator
-    assert emulator.errors == [], emulator.errors
-
-
-@pytest.fixture
 def players(emulator):
     return [emulator.add_user(name) for name in ("Ann", "Ben", "Cai")]
 
