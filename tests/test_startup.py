@@ -358,3 +358,34 @@ def test_webhook_mode_checks_the_secret_answers_health_and_stops_on_sigterm(tmp_
     assert secret not in bot.output and TOKEN not in bot.output
     refused = [line for line in bot.lines if "without the right secret" in line]
     assert len(refused) == 2 and "1 more in the last 1 min (2 since start)" in refused[1]
+
+
+def test_a_webhook_port_in_use_or_a_refused_webhook_url_gives_one_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with FakeBotApi() as api:
+            env = api_env(
+                api,
+                tmp_path,
+                TELEGRAM_WEBHOOK_URL="https://bot.example.com/hook",
+                TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+                PORT=str(port),
+            )
+            code, output, seconds = run("serve", env=env, cwd=tmp_path)
+    line = one_error_line(output)
+    assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in line and seconds < FAST
+    with FakeBotApi("badhook") as api:
+        env = api_env(
+            api,
+            tmp_path,
+            TELEGRAM_WEBHOOK_URL="https://bot.example.com/hook",
+            TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+            PORT=str(_free_port()),
+        )
+        code, output, seconds = run("serve", env=env, cwd=tmp_path)
+    line = one_error_line(output)
+    assert code == 1 and "Telegram refused TELEGRAM_WEBHOOK_URL" in line and "resolve host" in line
