@@ -66,11 +66,18 @@ def test_the_scorer_takes_any_file_and_checks_kind_facts_strings_and_context(
   - {q: "Did Xiaomi win a gold?", kind: not_in_sources, expect: ["Xiaomi"]}
   - {q: "Did Xiaomi win a gold?", kind: answer}
   - {q: "tell me a joke", kind: off_topic}
+  - {q: "Who founded HUION?", kind: off_topic}
 """,
         encoding="utf-8",
     )
     report = score(lookup, dataset, path)
     assert (report.right["answer"], report.total["answer"]) == (2, 4)
-    assert report.accuracy("not_in_sources") == report.accuracy("off_topic") == 1.0
-    assert [m.question for m in report.misses] == ["Who founded HUION?", "Did Xiaomi win a gold?"]
-    assert report.lines()[-1].strip() == "all: 4/6 (66.7%)"
+    assert report.accuracy("not_in_sources") == 1.0 and report.accuracy("off_topic") == 0.5
+    assert [m.question for m in report.misses] == [
+        "Who founded HUION?",
+        "Did Xiaomi win a gold?",
+        "Who founded HUION?",
+    ]
+    lines = [line.strip() for line in report.lines()]
+    assert lines[-2:] == ["all: 4/7 (57.1%)", "wrong answers: 1/2 off-topic questions answered"]
+    assert report.answered_off_topic == 1
