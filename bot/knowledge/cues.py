@@ -24,7 +24,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
     (
         A.DATE,
         r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bsince when\b|\bhow long ago\b|"
-        r"\bin what year\b|\bdate\b",
+        r"\bin what year\b|\bdate\b|\bhow long (has|have)\b",
     ),
     (
         A.PLACE,
@@ -109,6 +109,9 @@ ATTRIBUTE_WORDS = frozenset(
     """.split()
 )
 
+# Places in an order ("which region came second"): they say what is asked, a rank.
+RANK_WORDS = frozenset("first second third fourth fifth sixth top highest".split())
+
 
 # "有…获奖吗" (was any ... among the winners): asks what won, as "were any ... awarded".
 _ZH_ANY_WON = re.compile(r"^有.+(获奖|得奖|获得金奖|获金奖)")
@@ -191,10 +194,12 @@ _EN_OFF_DOMAIN = re.compile(
     r"how much (is|are|does|do) (a|an|one)|salary|salaries|hiring|careers?|internships?|"
     r"good (company|place) to work|"
     r"us patent|uspto|european patent|epo|trademark|copyright"
-    r")\b"
+    r")s?\b"  # and their plurals ("championships")
 )
 # Asking how to do something (file a patent, apply, register): advice the sources do not give.
-_EN_HOW_TO = re.compile(r"\bhow (do|can|should|would|could) (i|we|you|one)\b|\bhow to\b|\bcan i\b")
+_EN_HOW_TO = re.compile(
+    r"\bhow (do|can|should|would|could) (i|we|you|one)\b|\bhow to\b|\bcan i\b|\bway to\b"
+)
 
 _ZH_OFF_DOMAIN = tuple(
     """
@@ -217,6 +222,33 @@ def off_domain(text: str, cjk_text: str) -> bool:
     if "多少钱" in cjk_text and not any(w in cjk_text for w in _ZH_MONEY_FACTS):
         return True
     return bool(_EN_OFF_DOMAIN.search(text)) or any(m in cjk_text for m in _ZH_OFF_DOMAIN)
+
+
+# Asking how long something lasts or takes ("how long does a patent last", "坐高铁要多久"): the
+# sources give dates and counts, never a duration. "How long has X existed" asks since when.
+_EN_DURATION = re.compile(
+    r"\bhow long\b(?! ago\b| has\b| have\b)|\bhow many (years|months|days|hours)\b.*\b(last|take)"
+)
+_ZH_DURATION = ("多久", "多长时间", "多长")
+
+
+def asks_duration(text: str, cjk_text: str) -> bool:
+    return bool(_EN_DURATION.search(text)) or any(w in cjk_text for w in _ZH_DURATION)
+
+
+# Asking for advice or an opinion on a product, a place or a choice ("is X worth buying", "which
+# X is best for", "推荐", "性价比"): the sources report the awards, they recommend nothing.
+_EN_ADVICE = re.compile(
+    r"\bbest (way|ways|time|place|places|things?|one|for|to)\b|\bis (the )?best\b|"
+    r"\bworth (it|buying|getting|the money|trying)\b|\brecommend\w*|\bshould (i|we)\b|"
+    r"\bgood for (a |an )?(beginners?|students?|kids|home|me|us)\b|\bbetter (than|for)\b|"
+    r"\b(pros and cons|reviews?)\b"
+)
+_ZH_ADVICE = ("推荐", "值得", "性价比", "好用", "好玩", "哪个好", "哪款", "划算", "靠谱", "怎么样")
+
+
+def asks_advice(text: str, cjk_text: str) -> bool:
+    return bool(_EN_ADVICE.search(text)) or any(w in cjk_text for w in _ZH_ADVICE)
 
 
 def asks_how_to(text: str, cjk_text: str) -> bool:
@@ -247,6 +279,12 @@ DOMAIN_TERMS = frozenset(
     "awardee utility prize".split()
 )
 ZH_DOMAIN = ("奖", "专利", "发明", "交易会", "获奖")
+# Words that put a question in the awards' context (not only the patents'): winning, a prize, the
+# ceremony, an edition. "How long does a patent last" is about patents, not about these awards.
+AWARD_TERMS = frozenset(
+    "award gold silver excellence win awardee ceremony edition honour laureate".split()
+)
+ZH_AWARD = ("奖", "颁奖", "届", "获", "得主")
 # Words that ask about winning, for a question that names a winner the sources do not.
 WIN_TERMS = frozenset({"win", "award", "gold", "awardee"})
 ZH_WIN = ("获奖", "得奖", "金奖", "获得", "获")
