@@ -38,7 +38,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
     ),
     (
         A.QUOTE,
-        r"\bsay\b|\bsaid\b|\bsays\b|\bspeak\b|\bspoke\b|\bspeech\b|\bquote|\bview\b|\bopinion\b|"
+        r"\bsay\b|\bsaid\b|\bsays\b|\btalk(s|ed)?\b|\bspeak\b|\bspoke\b|\bspeech\b|\bquote|\bview\b|\bopinion\b|"
         r"\bthink\b|\bbelieve\b|\bcomment|\bremark|\bmessage\b|\bpledge|\bpromise",
     ),
     (A.REASON, r"\bwhy\b|\breason|\bexplain|\bhow come\b"),
@@ -111,6 +111,15 @@ ATTRIBUTE_WORDS = frozenset(
 
 # Places in an order ("which region came second"): they say what is asked, a rank.
 RANK_WORDS = frozenset("first second third fourth fifth sixth top highest".split())
+
+
+# Of those, the nouns for kinds of thing: in "how many universities" they are what is counted.
+KIND_NOUNS = frozenset(
+    """
+    university universities company companies firm firms organisation organization institution
+    institutions city province region place location employer
+    """.split()
+)
 
 
 # "有…获奖吗" (was any ... among the winners): asks what won, as "were any ... awarded".
@@ -211,6 +220,14 @@ _ZH_OFF_DOMAIN = tuple(
 _ZH_HOW_TO = re.compile(
     r"(怎么|如何|怎样)(申请|办理|注册|发|查|调|用|买|下载|安装|设置|充值|开通|退|换|修|做|写|填|交|缴)"
 )
+# Any 怎么/如何/怎样 before a verb (怎么连接, 如何共享): how to do something, or how something is
+# (金奖怎么分布). Out of the awards' context it is the first; not 怎么说/怎么看 (what someone said or
+# thinks), 怎么样 (an opinion), 怎么回事 or 怎么会 (why).
+_ZH_HOW_ANY = re.compile(r"(怎么|如何|怎样)(?!说|看|样|回事|会|评价)[\u4e00-\u9fff]")
+
+
+def asks_how_to_use(cjk_text: str) -> bool:
+    return bool(_ZH_HOW_ANY.search(cjk_text))
 
 
 # "多少钱" asks a price, unless it asks what was spent or earned (研发投入多少钱).

@@ -183,6 +183,7 @@ class Understanding:
     award_context: bool = False  # asks about awards, winning, an edition (not just patents)
     asks_duration: bool = False  # "how long does it last": no fact gives a duration
     asks_advice: bool = False  # "is it worth buying", "推荐": the sources recommend nothing
+    asks_how_to_use: bool = False  # 怎么连接: how to do something, in Chinese
     other_award: bool = False  # names an award the data does not know ("the Lasker Award")
 
 
@@ -379,6 +380,13 @@ class Lookup:
             for fact in dataset.facts.values()
             if fact.figures
         }
+        self._kind_nouns = {canonical(w) for w in cues.KIND_NOUNS}
+        # One-word names of the places nearly every fact is set in ("China"): where, not what.
+        self._setting_place_words = {
+            phrase[0]
+            for phrase, ids in self._phrases.items()
+            if len(phrase) == 1 and any(i in self._settings and self._is_place(i) for i in ids)
+        }
         self._spelling: dict[str, str] = {}  # term -> a word that spells it, to read typos
         for word, term in self._surface.items():
             self._spelling.setdefault(term, word)
@@ -513,6 +521,7 @@ class Lookup:
         # Latin words: correct typos, then find the longest alias runs.
         corrected: list[tuple[str, float]] = []
         short_guesses: list[str] = []  # short words only a typo away from a known one
+        guessed_words: list[str] = []  # those words as written ("horse", read as "house")
         unknown_words: list[str] = []  # those that read as names
         unread: list[str] = []  # words of five letters or more the index does not know
         strange: list[str] = []  # every content word the index does not know
@@ -552,6 +561,7 @@ class Lookup:
                 as_read.append(word if hit[1] == 1 else self._spelling.get(hit[0], word))
                 if hit[1] < SWAP_CONFIDENCE and len(word) < MIN_GUESS_LENGTH_WITHOUT_ENTITY:
                     short_guesses.append(hit[0])
+                    guessed_words.append(word)
         i = 0
         while i < len(corrected):
             for n in range(min(self._max_phrase, len(corrected) - i), 0, -1):
@@ -592,7 +602,7 @@ class Lookup:
             for term in short_guesses:
                 terms.pop(term, None)
             known, unknown = known - len(short_guesses), unknown + len(short_guesses)
-            strange += short_guesses
+            strange += guessed_words
         text = " ".join(as_read) + " " + cjk_text  # typos put right: for what is asked
         original = normalise(question)  # as typed: for what the question is about
         original_cjk = " ".join(tokens.cjk_runs)
@@ -674,6 +684,7 @@ class Lookup:
             award_context=award_context,
             asks_duration=cues.asks_duration(original, original_cjk),
             asks_advice=cues.asks_advice(original, original_cjk),
+            asks_how_to_use=cues.asks_how_to_use(original_cjk),
             other_award=other_award or _names_other_award(original, strange),
         )
 
@@ -1127,13 +1138,20 @@ class Lookup:
         words (not the words that say what is asked, nor a year), and the words the data does not
         know, each as much as a common word (it may be a topic, or only how the asker talks)."""
         years = {str(y) for y in u.years}
+        asking = self._asking_terms
+        if Attribute.NUMBER in u.attributes:  # "how many universities": what is counted
+            asking = asking - self._kind_nouns
         out = {
             t: self._idf.get(t, self._max_idf)
             for t in u.terms
-            if t not in self._asking_terms
+            if t not in asking
             and t not in u.asking
             and t not in years
             and not (t.startswith("@") and t[1:] in self._settings)
+            and t not in self._setting_place_words  # "China" is where, not what, nearly always
+            # Out of the awards' context a place is where, not what: "how many universities are
+            # in Beijing" is not answered by a fact about Beijing.
+            and (u.award_context or not self._names_place(t))
         }
         if u.asks_if_there:  # "was the ceremony in Beijing": the place is checked, not the topic
             out = {
@@ -1147,6 +1165,12 @@ class Lookup:
             out["?zh"] = STRANGE_WEIGHT * u.zh_strange
         return out
 
+    def _names_place(self, term: str) -> bool:
+        """Whether a term is a place's entity term or its one-word name ("@beijing", "beijing")."""
+        if term.startswith("@"):
+            return self._is_place(term[1:])
+        return any(self._is_place(e) for e in self._phrases.get((term,), ()))
+
     def _is_place(self, entity_id: str) -> bool:
         entity = self.dataset.entities.get(entity_id)
         return entity is not None and entity.kind is EntityKind.PLACE
@@ -1156,7 +1180,10 @@ class Lookup:
         weights = self._topic_weights(u)
         total = sum(weights.values())
         if not any(not t.startswith("?") for t in weights):
-            return 1.0  # nothing known to check against: the ranking alone decided
+            # Nothing known to check against. Outside the awards' context, words the data has
+            # never seen are all it is about ("China's GDP"); in it, or with no such words, the
+            # ranking decided ("which region came second for golds", "how many in total").
+            return 0.0 if u.strange and not u.award_context else 1.0
         carried = sum(
             w for t, w in weights.items() if any(f in self._postings.get(t, ()) for f in fact_ids)
         )
@@ -1209,6 +1236,13 @@ class Lookup:
         wanted = set(u.attributes)
         for entity_id in u.entities:
             kind = self.dataset.entities[entity_id].kind
+            if kind is EntityKind.PLACE and not any(
+                f in self._postings.get(t, ())
+                for t in topic
+                if not t.startswith("@")
+                for f in self._by_entity[entity_id]
+            ):
+                continue  # a place's hospitals or trains: none of its facts speaks of them
             if kind in (EntityKind.ORGANISATION, EntityKind.PERSON):
                 gives = self._kind_attributes[kind]
             else:
@@ -1224,8 +1258,8 @@ class Lookup:
         reply is for questions about the awards or about a known thing in its known role."""
         if u.from_context or answer.kind is ReplyKind.OFF_TOPIC:
             return answer
-        if u.asks_advice and not u.award_context:  # "which Gree air conditioner is best"
-            return self._off_topic(u, ranked)
+        if (u.asks_advice or u.asks_how_to_use) and not u.award_context:
+            return self._off_topic(u, ranked)  # "which Gree air conditioner is best", 怎么连接
         if answer.kind is ReplyKind.ANSWER:
             if self._carries(u, answer):
                 return answer
