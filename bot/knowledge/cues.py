@@ -58,6 +58,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
         A.WINNER,
         r"\bwho (won|win|wins|got|get|received|receive)\b|\bwinners?\b|\bawardees?\b|"
         r"\b(did|does|was|were|is|has|have) .*\b(win|won|awarded|among|receive|received|get|got)\b|"
+        r"\b(win|won|get|got|receive|received)\b.*\bor not\b|"
         r"\bwhich\b.*\b(won|win|got|get|received)\b",
     ),
     (
@@ -231,7 +232,7 @@ def asks_how_to_use(cjk_text: str) -> bool:
 
 
 # "多少钱" asks a price, unless it asks what was spent or earned (研发投入多少钱).
-_ZH_MONEY_FACTS = tuple("研发 投入 投资 产值 出口 营收 奖金 花了".split())
+_ZH_MONEY_FACTS = tuple("研发 投入 投资 产值 出口 营收 奖 花了".split())  # 奖: prize money
 
 
 def off_domain(text: str, cjk_text: str) -> bool:
@@ -247,6 +248,19 @@ _EN_DURATION = re.compile(
     r"\bhow long\b(?! ago\b| has\b| have\b)|\bhow many (years|months|days|hours)\b.*\b(last|take)"
 )
 _ZH_DURATION = ("多久", "多长时间", "多长")
+
+
+# Asking an amount of money: only a fact that gives one in money answers it ("how much money do
+# gold winners get" is not answered by the count of golds).
+_EN_MONEY = re.compile(
+    r"\bmoney\b|\b(cost|costs|spend|spent|invest|invested|investment|earn|earned|earns|paid|pay|"
+    r"revenue|income|salary|yuan|rmb|dollars?|usd)\b"
+)
+_ZH_MONEY = ("钱", "奖金", "多少元", "资金", "投入", "营收", "收入", "产值")
+
+
+def asks_money(text: str, cjk_text: str) -> bool:
+    return bool(_EN_MONEY.search(text)) or any(w in cjk_text for w in _ZH_MONEY)
 
 
 def asks_duration(text: str, cjk_text: str) -> bool:

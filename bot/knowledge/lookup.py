@@ -96,6 +96,7 @@ STRANGE_WEIGHT = 1.0  # a word the data does not know, against a known word's ra
 RUNNER_UP = (
     0.6  # a fact this close to the best may answer when the best does not carry the question
 )
+RUNNER_UP_COVERED = 0.6  # a second guess must carry more of the question than the first
 MIN_COVERED = 0.4  # share of what a question is about that an answer's facts must carry
 
 DEFAULT_SUGGESTIONS = ("awards", "regions", "huion")
@@ -183,6 +184,7 @@ class Understanding:
     award_context: bool = False  # asks about awards, winning, an edition (not just patents)
     asks_duration: bool = False  # "how long does it last": no fact gives a duration
     asks_advice: bool = False  # "is it worth buying", "推荐": the sources recommend nothing
+    asks_money: bool = False  # "how much money", 多少钱: an amount of money is asked
     asks_how_to_use: bool = False  # 怎么连接: how to do something, in Chinese
     other_award: bool = False  # names an award the data does not know ("the Lasker Award")
 
@@ -381,6 +383,9 @@ class Lookup:
             if fact.figures
         }
         self._kind_nouns = {canonical(w) for w in cues.KIND_NOUNS}
+        self._money_facts = {  # facts that give an amount of money
+            f.id for f in dataset.facts.values() if any(fig.unit for fig in f.figures)
+        }
         # One-word names of the places nearly every fact is set in ("China"): where, not what.
         self._setting_place_words = {
             phrase[0]
@@ -684,6 +689,8 @@ class Lookup:
             award_context=award_context,
             asks_duration=cues.asks_duration(original, original_cjk),
             asks_advice=cues.asks_advice(original, original_cjk),
+            asks_money=cues.asks_money(original, original_cjk)
+            and Attribute.NUMBER in cues.asked_attributes(text, cjk_text),
             asks_how_to_use=cues.asks_how_to_use(original_cjk),
             other_award=other_award or _names_other_award(original, strange),
         )
@@ -1192,11 +1199,13 @@ class Lookup:
     def _carries(self, u: Understanding, answer: Answer) -> bool:
         return self._carried(u, answer.facts)
 
-    def _carried(self, u: Understanding, fact_ids) -> bool:
+    def _carried(self, u: Understanding, fact_ids, least: float = 0.0) -> bool:
         """Whether an answer's facts carry what the question names and most of what it is about:
         a fact that shares only a name or a common word ("battery", "growth") is not an answer."""
         if u.asks_duration:
             return False  # no fact gives how long something lasts
+        if u.asks_money and not any(f in self._money_facts for f in fact_ids):
+            return False  # an amount of money, answered by a count of something else
         named = [
             e
             for e in u.entities
@@ -1209,7 +1218,7 @@ class Lookup:
             for f in fact_ids
         ):
             return False
-        return self.covers(u, fact_ids) >= MIN_COVERED
+        return self.covers(u, fact_ids) >= max(least, MIN_COVERED)
 
     def _known_topic(self, u: Understanding) -> list[str]:
         """The question's topic words the data knows: names (once each) and other words."""
@@ -1275,7 +1284,7 @@ class Lookup:
                     or not wanted.isdisjoint(self._gives[f])
                     or u.entity in self.dataset.facts[f].about  # "what did Tang say about AI"
                 )
-                and self._carried(u, (f,))
+                and self._carried(u, (f,), RUNNER_UP_COVERED)
             ]
             if carrying:
                 return self._answer(u, carrying)
