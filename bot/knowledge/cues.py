@@ -275,7 +275,7 @@ _EN_ADVICE = re.compile(
     r"\bgood for (a |an )?(beginners?|students?|kids|home|me|us)\b|\bbetter (than|for)\b|"
     r"\b(pros and cons|reviews?)\b"
 )
-_ZH_ADVICE = ("推荐", "值得", "性价比", "好用", "好玩", "哪个好", "哪款", "划算", "靠谱", "怎么样")
+_ZH_ADVICE = ("推荐", "值得", "性价比", "好用", "好玩", "哪个好", "哪款", "划算", "靠谱")
 
 
 def asks_advice(text: str, cjk_text: str) -> bool:

@@ -1270,7 +1270,16 @@ class Lookup:
         if (u.asks_advice or u.asks_how_to_use) and not u.award_context:
             return self._off_topic(u, ranked)  # "which Gree air conditioner is best", 怎么连接
         if answer.kind is ReplyKind.ANSWER:
-            if self._carries(u, answer):
+            # Out of the awards' context, a question that asks for nothing in particular must ask
+            # about more than a known name among words the data has never seen ("tencent qq
+            # password forgot" does not; "huion monthly sales at its lowest" does).
+            in_role = (
+                u.award_context
+                or not (u.strange or u.zh_strange)
+                or u.attributes
+                or any(not t.startswith("@") for t in self._known_topic(u))
+            )
+            if in_role and self._carries(u, answer):
                 return answer
             # A close runner-up that carries the question answers it instead.
             best = ranked[0][0] if ranked else 0.0
@@ -1286,7 +1295,7 @@ class Lookup:
                 )
                 and self._carried(u, (f,), RUNNER_UP_COVERED)
             ]
-            if carrying:
+            if carrying and in_role:
                 return self._answer(u, carrying)
             if not (u.about_awards and (u.award_context or self.in_role(u))):
                 return self._off_topic(u, ranked)
