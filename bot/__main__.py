@@ -11,6 +11,7 @@ python -m bot validate [DATA_DIR]  check the dataset; one line; exit 1 on an err
 python -m bot bench                benchmarks (lookup, quiz, fairness, cpu, soak)
 python -m bot backup FILE          a consistent copy of the database, safe while the bot runs
 python -m bot stats                chats, players, rounds and answers: today and in total
+python -m bot health               for a container HEALTHCHECK: GET /healthz (webhook mode)
 """
 
 from __future__ import annotations
@@ -134,10 +135,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     backup = sub.add_parser("backup", help="copy the database (safe while the bot runs)")
     backup.add_argument("backup_file", type=Path, metavar="FILE")
     sub.add_parser("stats", help="chats, players, rounds, answers: today and in total")
+    sub.add_parser("health", help="exit 0 if the running bot's /healthz answers 200 (webhook)")
     return parser.parse_args(argv)
 
 
-BENCH_SECTIONS = ["lookup", "quiz", "fairness", "cpu", "soak"]
+BENCH_SECTIONS = ["lookup", "quiz", "inline", "fairness", "cpu", "soak"]
 NO_TOKEN_FOR_SERVE = (
     "error: TELEGRAM_BOT_TOKEN is not set: `python -m bot serve` runs the bot on Telegram and "
     "needs the token from @BotFather (`python -m bot` without a token opens the local console)"
@@ -177,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(run_backup(settings, args.backup_file))
         if command == "stats":
             return asyncio.run(run_stats(settings))
+        if command == "health":
+            return check_health(settings)
         return run_bot(settings)
     except DatasetError as error:
         print(f"error: invalid dataset: {error}", file=sys.stderr)
@@ -201,6 +205,24 @@ async def run_backup(settings: Settings, target: Path) -> int:
     await Store.backup(settings.db_path, target)
     print(f"backed up {settings.db_path} to {target} ({target.stat().st_size:,} bytes)")
     return 0
+
+
+def check_health(settings: Settings) -> int:
+    """For a container's HEALTHCHECK: in webhook mode GET /healthz on $PORT; with long polling
+    there is no endpoint, and the process being alive is all a container can see."""
+    import urllib.request
+
+    if not settings.webhook_url:
+        print("long polling: no health endpoint (healthy while the process runs)")
+        return 0
+    url = f"http://127.0.0.1:{settings.port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=4) as response:
+            print(f"{url}: {response.status} {response.read().decode().strip()}")
+            return 0 if response.status == 200 else 1
+    except OSError as error:
+        print(f"{url}: {error}", file=sys.stderr)
+        return 1
 
 
 async def run_stats(settings: Settings) -> int:

@@ -303,9 +303,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-def production_request(pool_size: int = 256) -> BaseRequest:
+def production_request(pool_size: int = 8) -> BaseRequest:
     """The HTTP client for the real Bot API (the read timeout is set per call by
-    ResilientRequest; a long poll adds its own timeout to it)."""
+    ResilientRequest; a long poll adds its own timeout to it).
+
+    8 connections, not the library's 256: httpcore scans every pooled connection on every
+    request, and with 32 updates in flight that bookkeeping cost more CPU than the bot's own
+    work (bench --only cpu: 1.74 -> 1.5 ms per message). 8 keep-alive connections carry far more
+    than the 30 messages a second Telegram allows."""
     return HTTPXRequest(
         connection_pool_size=pool_size,
         connect_timeout=5.0,

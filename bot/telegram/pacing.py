@@ -41,6 +41,10 @@ CHAT_INTERVAL = 1.0  # seconds between two messages to one chat
 GROUP_WINDOW = 60.0  # seconds; a group gets at most GROUP_MAX_PER_WINDOW messages in any window
 GROUP_MAX_PER_WINDOW = FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP
 OVERALL_PER_SECOND = FloodLimit.MESSAGES_PER_SECOND
+# A slot is a plan: a send can leave later than its slot (the overall rate, a slow request before
+# it). Telegram counts a group's minute from when messages arrive, so each group send is checked
+# once more against the real times of the sends before it, with this much to spare.
+WINDOW_MARGIN = 0.25  # seconds
 MAX_RETRIES = 2  # after a 429: tries again at the chat's new slot, this many times at most
 PRUNE_EVERY = 1024  # reservations between sweeps of idle chats' state
 
@@ -65,6 +69,9 @@ async def wait_in_real_time(until: float) -> None:
 class _ChatPace:
     next_free: float = 0.0  # the earliest time the chat's next message may go
     window: deque[float] = field(default_factory=deque)  # a group's slots in the last minute
+    # A group's real sends in its last minute: [time] each, the dispatch time, then the time the
+    # answer came (Telegram received it somewhere between: the later time is the safe one).
+    sent: deque[list[float]] = field(default_factory=deque)
 
 
 class PacedRateLimiter(BaseRateLimiter[None]):
@@ -110,8 +117,11 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         chat_id = _chat_key(data.get("chat_id"))
         paced = chat_id is not None and counts_as_message(endpoint)
         for attempt in range(MAX_RETRIES + 1):
+            sent_at = None
             if paced:
                 await self._wait_until(self._reserve(chat_id))
+                if _is_group(chat_id):
+                    sent_at = await self._confirm_group_minute(chat_id)
             elif self._paused_until > self._clock():
                 await self._wait_until(self._paused_until)
             try:
@@ -135,6 +145,9 @@ class PacedRateLimiter(BaseRateLimiter[None]):
                     pace.next_free = max(pace.next_free, resume)
                     if not paced:
                         await self._wait_until(resume)
+            finally:
+                if sent_at is not None:
+                    sent_at[0] = max(sent_at[0], self._clock())
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _reserve(self, chat_id: int | str) -> float:
@@ -157,6 +170,21 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             pace.window.append(slot)
         pace.next_free = slot + self._chat_interval
         return slot
+
+    async def _confirm_group_minute(self, chat_id: int | str) -> list[float]:
+        """Just before a group send: wait while the group's last minute of real sends is full;
+        then count this one (its entry is moved to when the answer comes)."""
+        pace = self._chats.setdefault(chat_id, _ChatPace())
+        while True:
+            now = self._clock()
+            # Entries move to their answer's time, so they are not quite in order: filter all.
+            sent = pace.sent = deque(e for e in pace.sent if e[0] > now - self._group_window)
+            if len(sent) < self._group_max:
+                entry = [now]
+                sent.append(entry)
+                return entry
+            oldest = min(entry[0] for entry in sent)
+            await self._wait_until(oldest + self._group_window + WINDOW_MARGIN)
 
     def _overall_slot(self, slot: float, now: float) -> float:
         """The first time from `slot` on that keeps every one-second window at `overall` sends.
@@ -187,7 +215,9 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         idle = [
             chat_id
             for chat_id, pace in self._chats.items()
-            if pace.next_free < horizon and (not pace.window or pace.window[-1] < horizon)
+            if pace.next_free < horizon
+            and (not pace.window or pace.window[-1] < horizon)
+            and all(entry[0] < horizon for entry in pace.sent)
         ]
         for chat_id in idle:
             del self._chats[chat_id]

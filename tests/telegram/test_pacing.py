@@ -173,3 +173,29 @@ async def test_a_group_flooded_with_commands_is_paced_at_twenty_a_minute(sandbox
     assert len(emulator.bot_messages(group)) == 25
     assert emulator.too_many_requests == 0
     assert clock() - start >= 60
+
+
+async def test_a_group_send_that_left_late_still_counts_from_when_it_left(clock):
+    """A slot is a plan; Telegram counts a group's minute from the real sends. The 1st message
+    left 5 s after its slot (a slow request before it): the 21st waits for that, not the plan."""
+    limiter = PacedRateLimiter(clock=clock, wait_until=clock.wait_until)
+    recorder = Recorder(clock)
+    late = {"done": False}
+
+    def call(chat_id):
+        async def send():
+            if not late["done"]:
+                late["done"] = True
+                clock.advance(5)  # this send reached Telegram 5 s late
+            recorder.sent.append((clock(), "sendMessage", chat_id))
+            return {"ok": True}
+
+        return send
+
+    async def one():
+        await limiter.process_request(call(GROUP), (), {}, "sendMessage", {"chat_id": GROUP}, None)
+
+    await asyncio.gather(*(one() for _ in range(21)))
+    times = sorted(at for at, _, _ in recorder.sent)
+    for at in times:  # never more than 20 in any minute of real sends
+        assert sum(1 for other in times if at - 60 < other <= at) <= 20

@@ -1,0 +1,30 @@
+"""A bare python-telegram-bot echo bot: the CPU baseline of `python -m bot bench --only cpu`.
+
+Library defaults throughout (sequential updates, the default HTTP client), as in
+python-telegram-bot's own echo example; TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL from the
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.effective_message.reply_text(update.effective_message.text)
+
+
+def main() -> None:
+    builder = Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
+    builder = builder.base_url(os.environ["TELEGRAM_BASE_URL"])
+    application = builder.build()
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    print("echo bot polling", flush=True)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)
+
+
+if __name__ == "__main__":
+    main()
