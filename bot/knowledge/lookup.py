@@ -383,6 +383,7 @@ class Lookup:
             if fact.figures
         }
         self._kind_nouns = {canonical(w) for w in cues.KIND_NOUNS}
+        self._weights_of: tuple[Understanding | None, dict[str, float]] = (None, {})
         self._money_facts = {  # facts that give an amount of money
             f.id for f in dataset.facts.values() if any(fig.unit for fig in f.figures)
         }
@@ -665,11 +666,12 @@ class Lookup:
             unknown_name = _as_written(question, unknown_words)
         elif zh_unknown:
             unknown_name = zh_unknown
+        attributes = cues.asked_attributes(text, cjk_text)
         return Understanding(
             lang=lang or detected,
             entities=entities,
             entity=subject,
-            attributes=cues.asked_attributes(text, cjk_text),
+            attributes=attributes,
             years=years,
             about_awards=about_awards,
             off_domain=cues.off_domain(original, original_cjk),
@@ -689,8 +691,7 @@ class Lookup:
             award_context=award_context,
             asks_duration=cues.asks_duration(original, original_cjk),
             asks_advice=cues.asks_advice(original, original_cjk),
-            asks_money=cues.asks_money(original, original_cjk)
-            and Attribute.NUMBER in cues.asked_attributes(text, cjk_text),
+            asks_money=Attribute.NUMBER in attributes and cues.asks_money(original, original_cjk),
             asks_how_to_use=cues.asks_how_to_use(original_cjk),
             other_award=other_award or _names_other_award(original, strange),
         )
@@ -1144,6 +1145,14 @@ class Lookup:
         """What the question is about, word by word, weighted by rarity: its names and topic
         words (not the words that say what is asked, nor a year), and the words the data does not
         know, each as much as a common word (it may be a topic, or only how the asker talks)."""
+        cached = self._weights_of  # one question's gate asks for them many times
+        if cached[0] is u:
+            return cached[1]
+        out = self._weigh_topic(u)
+        self._weights_of = (u, out)
+        return out
+
+    def _weigh_topic(self, u: Understanding) -> dict[str, float]:
         years = {str(y) for y in u.years}
         asking = self._asking_terms
         if Attribute.NUMBER in u.attributes:  # "how many universities": what is counted
