@@ -15,7 +15,7 @@ from tests.knowledge.accuracy import KINDS, load_questions, score
 HERE = Path(__file__).parent
 # file -> accuracy per kind. outsider2.yaml is the tuning half of a second outsider's set (its
 # other half is held out and scored apart).
-QUESTION_FILES = {"questions.yaml": 0.95, "outsider.yaml": 0.85, "outsider2.yaml": 0.85}
+QUESTION_FILES = {"questions.yaml": 0.95, "outsider.yaml": 0.85, "outsider2.yaml": 0.9}
 OWN = load_questions(HERE / "questions.yaml")
 
 
