@@ -317,3 +317,24 @@ async def test_the_open_questions_fact_is_declined_until_the_reveal(
     strict.clock.advance(3)
     (answered,) = await say(sandbox, group, ben, f"/ask {text}")
     assert "after the reveal" not in answered["text"]
+
+
+async def test_tapping_what_is_already_shown_edits_nothing(sandbox, strict, group, players, dora):
+    """Telegram answers an edit to the same text and buttons with 400 'message is not
+    modified': a tap on the period or the setting already shown must not provoke it."""
+    ann = players[0]
+    (board,) = await say(sandbox, group, ann, "/top")
+    (mine,) = await say(sandbox, group, ann, "/score")
+    (panel,) = await say(sandbox, group, dora, "/settings")
+    edits = len([m for m, _ in strict.calls if m.startswith("edit")])
+    _, toast = await tap(sandbox, group, board, ann, 0)  # "✅ This week", shown already
+    assert toast is not None
+    await tap(sandbox, group, mine, ann, 0)
+    current = [label for label, _ in buttons(panel) if label.startswith("✅")][0]
+    _, saved = await tap(sandbox, group, panel, dora, current)  # the mode already chosen
+    assert saved["text"]
+    assert len([m for m, _ in strict.calls if m.startswith("edit")]) == edits
+    await tap(sandbox, group, board, ann, 2)  # a real change still edits
+    shown = next(m for m in strict.messages(group) if m["message_id"] == board["message_id"])
+    assert "All time" in shown["text"]
+    assert len([m for m, _ in strict.calls if m.startswith("edit")]) == edits + 1
