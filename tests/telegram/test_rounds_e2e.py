@@ -330,7 +330,7 @@ async def test_tapping_what_is_already_shown_edits_nothing(sandbox, strict, grou
     _, toast = await tap(sandbox, group, board, ann, 0)  # "✅ This week", shown already
     assert toast is not None
     await tap(sandbox, group, mine, ann, 0)
-    current = [label for label, _ in buttons(panel) if label.startswith("✅")][0]
+    current = next(label for label, _ in buttons(panel) if label.startswith("✅"))
     _, saved = await tap(sandbox, group, panel, dora, current)  # the mode already chosen
     assert saved["text"]
     assert len([m for m, _ in strict.calls if m.startswith("edit")]) == edits
