@@ -58,7 +58,6 @@ RESUME_GRACE = 3.0  # after a restart, pending answers are handled before overdu
 LOST_TIMER = 10.0  # a question this far past its close time lost its timer: the sweep closes it
 SWEEP_EVERY = 180.0  # seconds between two looks for stalled rounds
 EARLY_VOTE_TTL = MAX_SECONDS + 60.0  # votes for a poll never stored are dropped after this
-SAFE_ATTEMPTS = 3  # tries of a call that is safe to repeat
 # A tap can arrive before sendMessage's answer does (a slow answer, a fast player): it waits this
 # long for the question's message id, then counts as of when it came.
 TAP_WAITS_FOR_SEND = 10.0
@@ -212,11 +211,9 @@ class RoundDriver:
         clock: Callable[[], float],
         rng: random.Random,
         topic_title: Callable[[str | None, Lang], str],
-        retry_delay: float = 0.5,
     ):
         self.store, self.bank, self.telegram, self.timers = store, bank, telegram, timers
         self.clock, self.rng, self.topic_title = clock, rng, topic_title
-        self.retry_delay = retry_delay
         # poll id -> votes that came before sendPoll's answer: (user, option, name, at)
         self._early: dict[str, list[tuple[int, int, str, float]]] = {}
         # (round, question) -> set once a send begun has its answer (or failed): for early taps
@@ -716,20 +713,15 @@ class RoundDriver:
             log.warning("chat %s: message not sent (%s)", chat_id, failed)
 
     async def _safely(self, what: str, call: Callable[[], Awaitable[None]]) -> bool:
-        """A call that is safe to repeat: retried on a timeout or a server error."""
-        for attempt in range(1, SAFE_ATTEMPTS + 1):
-            try:
-                await call()
-                return True
-            except CallFailed as failed:
-                if (
-                    failed.failure not in (Failure.UNKNOWN, Failure.NOT_SENT)
-                    or attempt == SAFE_ATTEMPTS
-                ):
-                    log.warning("could not %s (%s)", what, failed)
-                    return False
-                await asyncio.sleep(self.retry_delay * attempt)
-        return False
+        """A call whose failure does not stop the round (stopping a poll Telegram also closes on
+        time, taking buttons away). It is tried once here: the request layer (resilience.py)
+        already retries such calls on timeouts and server errors."""
+        try:
+            await call()
+            return True
+        except CallFailed as failed:
+            log.warning("could not %s (%s)", what, failed)
+            return False
 
 
 def _running(stored: StoredRound | None) -> bool:
