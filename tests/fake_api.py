@@ -17,7 +17,7 @@ BOT = {"id": 7000000001, "is_bot": True, "first_name": "Awards", "username": "Aw
 
 class FakeBotApi:
     """mode: "ok" (a Bot API), "html" (a web page, not an API), "html404" (nginx's not found),
-    "404" (the Bot API's own not found),
+    "404" (the Bot API's own not found), "badhook" (setWebhook refused),
     "401" (token rejected), "conflict" (getUpdates answers 409 Conflict)."""
 
     def __init__(self, mode: str = "ok"):
@@ -82,6 +82,11 @@ class FakeBotApi:
             return _json(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         if method == "getMe":
             return _json(200, {"ok": True, "result": BOT})
+        if method == "setWebhook" and self.mode == "badhook":
+            description = (
+                "Bad Request: bad webhook: Failed to resolve host: Name or service not known"
+            )
+            return _json(400, {"ok": False, "error_code": 400, "description": description})
         if method == "getUpdates":
             if self.mode == "conflict":
                 return _json(

@@ -72,7 +72,7 @@ INLINE_QUERY_TTL = 10.0  # seconds Telegram waits for answerInlineQuery
 QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
-FAULT_KINDS = ("error", "timeout", "late", "drop", "drop_after", "garbage")
+FAULT_KINDS = ("error", "timeout", "late", "drop", "drop_after", "garbage", "slow")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +81,7 @@ class Fault:
     code: int | None = None
     description: str | None = None
     retry_after: int | None = None
+    delay: float = 0.0  # "slow": real seconds before the call is carried out
 
 
 class EmulatorRefused(Exception):
@@ -485,18 +486,20 @@ class BotApiEmulator:
         return queue
 
     def fail_next(self, method: str, *, error_code: int | None = 429, description: str | None = None,
-                  retry_after: int | None = None, times: int = 1, kind: str | None = None) -> None:  # fmt: skip
+                  retry_after: int | None = None, times: int = 1, kind: str | None = None,
+                  delay: float = 1.0) -> None:  # fmt: skip
         """The next `times` calls of `method` ("*": any method) fail.
 
         kind: "error" (error_code, the default; 429 with retry_after), "timeout" (no answer, the
         call was not carried out; also error_code=None), "late" (carried out, but the answer came
         after the client gave up), "drop" / "drop_after" (the connection closed before / after
-        the call was carried out), "garbage" (HTTP 200 with a body that is not JSON)."""
+        the call was carried out), "garbage" (HTTP 200 with a body that is not JSON), "slow"
+        (carried out after `delay` real seconds)."""
         kind = kind or ("timeout" if error_code is None else "error")
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
         for _ in range(times):
-            self._failures[method].append(Fault(kind, error_code, description, retry_after))
+            self._failures[method].append(Fault(kind, error_code, description, retry_after, delay))
 
     def set_fault_rate(self, rate: float, *, kinds: tuple[str, ...] = FAULT_KINDS,
                        methods: set[str] | None = None, seed: int = 1) -> None:  # fmt: skip
@@ -526,6 +529,8 @@ class BotApiEmulator:
         if self._fault_rng.random() >= self._fault_rate:
             return None
         kind = self._fault_rng.choice(self._fault_kinds)
+        if kind == "slow":
+            return Fault(kind, delay=self._fault_rng.uniform(0.5, 3.0))
         if kind == "error":
             return self._fault_rng.choice([Fault("error", 502), Fault("error", 429, None, 1)])
         return Fault(kind)
@@ -555,6 +560,8 @@ class BotApiEmulator:
                 raise NetworkError("emulated dropped connection: Server disconnected")
             if fault.kind == "garbage":
                 return 200, b"<html><body>502 Bad Gateway</body></html>"
+            if fault.kind == "slow":
+                await asyncio.sleep(fault.delay)
             if fault.kind == "error":
                 error = ApiError(
                     fault.code or 502,

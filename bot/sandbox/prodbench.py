@@ -332,7 +332,24 @@ async def soak_run(db: Path, seconds: float, fault_rate: float = 0.01) -> dict:
             emu.send_message(group, members[0], "/quiz 3")
             await asyncio.sleep(60)
 
+    rss_samples: list[float] = []
+    calls = 0
+
+    async def sample() -> None:
+        """RSS once a tenth of the run. The emulator lives in this process: its call log and
+        all but the last 20 messages of each chat are dropped as it goes, so that what grows
+        is the bot, not the fake Telegram's memory of every message."""
+        nonlocal calls
+        while True:
+            await asyncio.sleep(seconds / 10)
+            calls += len(emu.calls)
+            emu.calls.clear()
+            for history in emu._history.values():
+                del history[:-20]
+            rss_samples.append(rss_mb())
+
     watcher = asyncio.create_task(watch())
+    sampler = asyncio.create_task(sample())
     try:
         await asyncio.gather(
             *[asker(u) for u in askers], *[player(u) for u in players], group_rounds()
@@ -349,13 +366,15 @@ async def soak_run(db: Path, seconds: float, fault_rate: float = 0.01) -> dict:
     finally:
         running = False
         watcher.cancel()
+        sampler.cancel()
         await sandbox.stop()
         logging.getLogger().removeHandler(counter)
         logging.getLogger().setLevel(root_level)
         loop.set_exception_handler(None)
     return {
         "seconds": seconds,
-        "calls": len(emu.calls),
+        "calls": calls + len(emu.calls),
+        "rss_samples": rss_samples,
         "faults": dict(emu.fault_counts),
         "crashes": len(crashes) + (0 if alive else 1),
         "crash_samples": crashes[:3],
@@ -426,9 +445,11 @@ def bench_soak(quick: bool, minutes: float | None) -> bool:
         f"{r['too_many_requests']}, database {integrity} (targets 0, 0, 0) {verdict(ok)}"
     )
     print(
-        f"RSS start {r['rss_start']:.0f} MB, end {r['rss_end']:.0f} MB ({grown:+.0f} MB); log: "
-        f"{r['log_levels']} with {r['tracebacks']} tracebacks"
+        f"RSS start {r['rss_start']:.0f} MB, end {r['rss_end']:.0f} MB ({grown:+.0f} MB); every "
+        f"tenth of the run: {' '.join(f'{m:.0f}' for m in r['rss_samples'])} MB (bot and "
+        "emulator in one process; the emulator's histories trimmed to 20 messages a chat)"
     )
+    print(f"log: {r['log_levels']} with {r['tracebacks']} tracebacks")
     for sample in r["log_samples"]:
         print(f"  log: {sample}")
     for sample in r["crash_samples"]:

@@ -285,7 +285,11 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             level=logging.INFO,
         )
         return
-    failures.record(error_kind(error), "error while handling an update", error)
+    failures.record(
+        error_kind(error),
+        f"error while handling an update: {type(error).__name__}: {str(error)[:200]}",
+        error,
+    )
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(error, BadRequest) and "query is too old" in str(error):

@@ -123,6 +123,7 @@ class ResilientRequest(BaseRequest):
         if isinstance(read_timeout, DefaultValue):
             read_timeout = self._send_read_timeout if api_method in SENDS else self._read_timeout
         retry = api_method in IDEMPOTENT
+        reading = api_method.startswith("get")  # getUpdates: its own loop retries it
         attempts = len(self._delays) + 1 if retry else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
@@ -138,7 +139,7 @@ class ResilientRequest(BaseRequest):
                 )
             except (TimedOut, NetworkError) as error:
                 if last:
-                    if retry or isinstance(error, MaybeSent):
+                    if retry or reading or isinstance(error, MaybeSent):
                         raise
                     # Not repeated: it may have been carried out. Say so to whoever handles it.
                     raise MaybeSent(
@@ -147,6 +148,8 @@ class ResilientRequest(BaseRequest):
                 self._note_retry(api_method, f"{type(error).__name__}: {error.message}")
             except Exception as error:  # the HTTP client's own errors (connection reset, ...)
                 if last:
+                    if reading:
+                        raise NetworkError(f"{api_method}: {error!r}") from error
                     raise MaybeSent(f"{api_method}: {error!r}") from error
                 self._note_retry(api_method, repr(error))
             else:
@@ -192,6 +195,7 @@ class _Kind:
     total: int
     unreported: int
     last_report: float
+    message: str  # the last message of this kind, for the summary line
 
 
 class FailureLog:
@@ -220,20 +224,21 @@ class FailureLog:
         now = self._clock()
         entry = self._kinds.get(kind)
         if entry is None:
-            self._kinds[kind] = _Kind(1, 0, now)
+            self._kinds[kind] = _Kind(1, 0, now, message)
             self._log.log(level, message, exc_info=error)
             return
         entry.total += 1
         entry.unreported += 1
+        entry.message = message
         if now - entry.last_report >= self._every:
-            self._report(kind, entry, message, level)
+            self._report(entry, level)
 
-    def _report(self, kind: str, entry: _Kind, message: str, level: int) -> None:
+    def _report(self, entry: _Kind, level: int) -> None:
         minutes = max(1, round((self._clock() - entry.last_report) / 60))
         self._log.log(
             level,
             "%s: %d more in the last %d min (%d since start)",
-            message,
+            entry.message,
             entry.unreported,
             minutes,
             entry.total,
@@ -250,9 +255,9 @@ class FailureLog:
         return {kind: entry.total for kind, entry in self._kinds.items()}
 
     def flush(self) -> None:
-        for kind, entry in self._kinds.items():
+        for entry in self._kinds.values():
             if entry.unreported:
-                self._report(kind, entry, kind, logging.WARNING)
+                self._report(entry, logging.WARNING)
 
 
 def error_kind(error: BaseException) -> str:

@@ -15,6 +15,7 @@ import signal
 from collections.abc import Awaitable, Callable
 
 import httpx
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -123,18 +124,26 @@ async def serve(settings: Settings, *, ready: Callable[[], None] | None = None) 
     me = await probe_bot_api(settings)
     server = None
     try:
-        await app.initialize()
-        await on_start(app)
-        await app.start()
-        if settings.webhook_url:
-            from bot.telegram.webhook import WebhookServer
+        try:
+            await app.initialize()
+            await on_start(app)
+            await app.start()
+            if settings.webhook_url:
+                from bot.telegram.webhook import WebhookServer
 
-            server = WebhookServer(app, settings)
-            await server.start()
-            how = f"webhook {settings.webhook_url} (listening on {settings.webhook_listen}:{settings.port})"
-        else:
-            await start_polling(app, timeout=LONG_POLL)
-            how = "long polling"
+                server = WebhookServer(app, settings)
+                await server.start()
+                where = f"{settings.webhook_listen}:{settings.port}"
+                how = f"webhook {settings.webhook_url} (listening on {where})"
+            else:
+                await start_polling(app, timeout=LONG_POLL)
+                how = "long polling"
+        except StartupError:
+            raise
+        except (TelegramError, OSError) as error:  # a Bot API call at start-up, or the port
+            raise StartupError(
+                f"could not start: {type(error).__name__}: {_redact(str(error), settings)}"
+            ) from None
         log.info("bot @%s is running by %s; SIGTERM stops it", me["username"], how)
         if ready:
             ready()

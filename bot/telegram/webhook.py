@@ -21,11 +21,13 @@ import logging
 
 import tornado.httpserver
 import tornado.web
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.config import Settings
 from bot.telegram.app import ALLOWED_UPDATES, failures_of
 from bot.telegram.resilience import parse_update
+from bot.telegram.service import StartupError
 from bot.telegram.services import SERVICES_KEY
 
 log = logging.getLogger(__name__)
@@ -72,14 +74,27 @@ class WebhookServer:
         ]
         web = tornado.web.Application(routes, log_function=lambda handler: None)
         self._http = tornado.httpserver.HTTPServer(web, xheaders=True)
-        self._http.listen(self.settings.port, address=self.settings.webhook_listen)
-        await self.app.bot.set_webhook(
-            url=self.settings.webhook_url,
-            secret_token=self.settings.secret,
-            allowed_updates=ALLOWED_UPDATES,
-            max_connections=MAX_CONNECTIONS,
-            drop_pending_updates=False,
-        )
+        where = f"{self.settings.webhook_listen}:{self.settings.port}"
+        try:
+            self._http.listen(self.settings.port, address=self.settings.webhook_listen)
+        except OSError as error:
+            raise StartupError(
+                f"cannot listen on {where} ({error.strerror}): is another process using "
+                "PORT? Set PORT or TELEGRAM_WEBHOOK_LISTEN"
+            ) from None
+        try:
+            await self.app.bot.set_webhook(
+                url=self.settings.webhook_url,
+                secret_token=self.settings.secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=MAX_CONNECTIONS,
+                drop_pending_updates=False,
+            )
+        except TelegramError as error:
+            raise StartupError(
+                f"Telegram refused TELEGRAM_WEBHOOK_URL={self.settings.webhook_url}: {error} "
+                "(it must be a public https URL on port 443, 80, 88 or 8443)"
+            ) from None
 
     async def stop(self) -> None:
         """Stop taking updates. The webhook stays registered: Telegram keeps what comes
