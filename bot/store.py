@@ -122,6 +122,14 @@ MIGRATIONS = [
     ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
     CREATE INDEX rounds_by_chat ON rounds(chat_id);
     """,
+    # 3: updates taken from Telegram but not finished when the bot stopped (Telegram will not
+    # send them again): handled first at the next start.
+    """
+    CREATE TABLE kept_updates (
+        update_id INTEGER PRIMARY KEY,
+        body TEXT NOT NULL
+    );
+    """,
 ]
 
 
@@ -963,6 +971,33 @@ class Store:
     async def seen(self, chat_id: int) -> dict[str, float]:
         rows = await self._all("SELECT key, last_seen FROM seen WHERE chat_id = ?", (chat_id,))
         return {r["key"]: r["last_seen"] for r in rows}
+
+    # -- updates kept across a restart -------------------------------------------------------------
+    async def keep_updates(self, updates: list[tuple[int, str]]) -> None:
+        """(update id, JSON) of updates taken but not handled, for the next start."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.executemany(
+                    "INSERT OR REPLACE INTO kept_updates (update_id, body) VALUES (?, ?)", updates
+                )
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
+    async def take_kept_updates(self) -> list[str]:
+        """The kept updates' JSON in order, removed from the store in the same transaction."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = await self._all("SELECT body FROM kept_updates ORDER BY update_id")
+                await self._db.execute("DELETE FROM kept_updates")
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+        return [row["body"] for row in rows]
 
     # -- operations (health, backup, figures) ------------------------------------------------------
     async def healthy(self, timeout: float = 2.0) -> bool:

@@ -24,7 +24,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
     (
         A.DATE,
         r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bsince when\b|\bhow long ago\b|"
-        r"\bin what year\b|\bdate\b",
+        r"\bin what year\b|\bdate\b|\bhow long (has|have)\b",
     ),
     (
         A.PLACE,
@@ -38,7 +38,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
     ),
     (
         A.QUOTE,
-        r"\bsay\b|\bsaid\b|\bsays\b|\bspeak\b|\bspoke\b|\bspeech\b|\bquote|\bview\b|\bopinion\b|"
+        r"\bsay\b|\bsaid\b|\bsays\b|\btalk(s|ed)?\b|\bspeak\b|\bspoke\b|\bspeech\b|\bquote|\bview\b|\bopinion\b|"
         r"\bthink\b|\bbelieve\b|\bcomment|\bremark|\bmessage\b|\bpledge|\bpromise",
     ),
     (A.REASON, r"\bwhy\b|\breason|\bexplain|\bhow come\b"),
@@ -58,6 +58,7 @@ _EN_ATTRIBUTES: tuple[tuple[A, str], ...] = (
         A.WINNER,
         r"\bwho (won|win|wins|got|get|received|receive)\b|\bwinners?\b|\bawardees?\b|"
         r"\b(did|does|was|were|is|has|have) .*\b(win|won|awarded|among|receive|received|get|got)\b|"
+        r"\b(win|won|get|got|receive|received)\b.*\bor not\b|"
         r"\bwhich\b.*\b(won|win|got|get|received)\b",
     ),
     (
@@ -106,6 +107,18 @@ ATTRIBUTE_WORDS = frozenset(
     position percent percentage share proportion growth grow grew much many number total count
     university universities company companies firm firms organisation organization institution
     institutions employer
+    """.split()
+)
+
+# Places in an order ("which region came second"): they say what is asked, a rank.
+RANK_WORDS = frozenset("first second third fourth fifth sixth top highest".split())
+
+
+# Of those, the nouns for kinds of thing: in "how many universities" they are what is counted.
+KIND_NOUNS = frozenset(
+    """
+    university universities company companies firm firms organisation organization institution
+    institutions city province region place location employer
     """.split()
 )
 
@@ -191,10 +204,12 @@ _EN_OFF_DOMAIN = re.compile(
     r"how much (is|are|does|do) (a|an|one)|salary|salaries|hiring|careers?|internships?|"
     r"good (company|place) to work|"
     r"us patent|uspto|european patent|epo|trademark|copyright"
-    r")\b"
+    r")s?\b"  # and their plurals ("championships")
 )
 # Asking how to do something (file a patent, apply, register): advice the sources do not give.
-_EN_HOW_TO = re.compile(r"\bhow (do|can|should|would|could) (i|we|you|one)\b|\bhow to\b|\bcan i\b")
+_EN_HOW_TO = re.compile(
+    r"\bhow (do|can|should|would|could) (i|we|you|one)\b|\bhow to\b|\bcan i\b|\bway to\b"
+)
 
 _ZH_OFF_DOMAIN = tuple(
     """
@@ -206,10 +221,18 @@ _ZH_OFF_DOMAIN = tuple(
 _ZH_HOW_TO = re.compile(
     r"(怎么|如何|怎样)(申请|办理|注册|发|查|调|用|买|下载|安装|设置|充值|开通|退|换|修|做|写|填|交|缴)"
 )
+# Any 怎么/如何/怎样 before a verb (怎么连接, 如何共享): how to do something, or how something is
+# (金奖怎么分布). Out of the awards' context it is the first; not 怎么说/怎么看 (what someone said or
+# thinks), 怎么样 (an opinion), 怎么回事 or 怎么会 (why).
+_ZH_HOW_ANY = re.compile(r"(怎么|如何|怎样)(?!说|看|样|回事|会|评价)[\u4e00-\u9fff]")
+
+
+def asks_how_to_use(cjk_text: str) -> bool:
+    return bool(_ZH_HOW_ANY.search(cjk_text))
 
 
 # "多少钱" asks a price, unless it asks what was spent or earned (研发投入多少钱).
-_ZH_MONEY_FACTS = tuple("研发 投入 投资 产值 出口 营收 奖金 花了".split())
+_ZH_MONEY_FACTS = tuple("研发 投入 投资 产值 出口 营收 奖 花了".split())  # 奖: prize money
 
 
 def off_domain(text: str, cjk_text: str) -> bool:
@@ -217,6 +240,46 @@ def off_domain(text: str, cjk_text: str) -> bool:
     if "多少钱" in cjk_text and not any(w in cjk_text for w in _ZH_MONEY_FACTS):
         return True
     return bool(_EN_OFF_DOMAIN.search(text)) or any(m in cjk_text for m in _ZH_OFF_DOMAIN)
+
+
+# Asking how long something lasts or takes ("how long does a patent last", "坐高铁要多久"): the
+# sources give dates and counts, never a duration. "How long has X existed" asks since when.
+_EN_DURATION = re.compile(
+    r"\bhow long\b(?! ago\b| has\b| have\b)|\bhow many (years|months|days|hours)\b.*\b(last|take)"
+)
+_ZH_DURATION = ("多久", "多长时间", "多长")
+
+
+# Asking an amount of money: only a fact that gives one in money answers it ("how much money do
+# gold winners get" is not answered by the count of golds).
+_EN_MONEY = re.compile(
+    r"\bmoney\b|\b(cost|costs|spend|spent|invest|invested|investment|earn|earned|earns|paid|pay|"
+    r"revenue|income|salary|yuan|rmb|dollars?|usd)\b"
+)
+_ZH_MONEY = ("钱", "奖金", "多少元", "资金", "投入", "营收", "收入", "产值")
+
+
+def asks_money(text: str, cjk_text: str) -> bool:
+    return bool(_EN_MONEY.search(text)) or any(w in cjk_text for w in _ZH_MONEY)
+
+
+def asks_duration(text: str, cjk_text: str) -> bool:
+    return bool(_EN_DURATION.search(text)) or any(w in cjk_text for w in _ZH_DURATION)
+
+
+# Asking for advice or an opinion on a product, a place or a choice ("is X worth buying", "which
+# X is best for", "推荐", "性价比"): the sources report the awards, they recommend nothing.
+_EN_ADVICE = re.compile(
+    r"\bbest (way|ways|time|place|places|things?|one|for|to)\b|\bis (the )?best\b|"
+    r"\bworth (it|buying|getting|the money|trying)\b|\brecommend\w*|\bshould (i|we)\b|"
+    r"\bgood for (a |an )?(beginners?|students?|kids|home|me|us)\b|\bbetter (than|for)\b|"
+    r"\b(pros and cons|reviews?)\b"
+)
+_ZH_ADVICE = ("推荐", "值得", "性价比", "好用", "好玩", "哪个好", "哪款", "划算", "靠谱")
+
+
+def asks_advice(text: str, cjk_text: str) -> bool:
+    return bool(_EN_ADVICE.search(text)) or any(w in cjk_text for w in _ZH_ADVICE)
 
 
 def asks_how_to(text: str, cjk_text: str) -> bool:
@@ -247,6 +310,12 @@ DOMAIN_TERMS = frozenset(
     "awardee utility prize".split()
 )
 ZH_DOMAIN = ("奖", "专利", "发明", "交易会", "获奖")
+# Words that put a question in the awards' context (not only the patents'): winning, a prize, the
+# ceremony, an edition. "How long does a patent last" is about patents, not about these awards.
+AWARD_TERMS = frozenset(
+    "award gold silver excellence win awardee ceremony edition honour laureate".split()
+)
+ZH_AWARD = ("奖", "颁奖", "届", "获", "得主")
 # Words that ask about winning, for a question that names a winner the sources do not.
 WIN_TERMS = frozenset({"win", "award", "gold", "awardee"})
 ZH_WIN = ("获奖", "得奖", "金奖", "获得", "获")

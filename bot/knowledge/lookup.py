@@ -92,6 +92,13 @@ MAX_SAID = 2  # facts quoted in a "not in the sources" reply as what the sources
 # ("China", "the 2025 awards"), not the subject a question is about.
 SETTING_FACTS = 4
 
+STRANGE_WEIGHT = 1.0  # a word the data does not know, against a known word's rarity (1.1-4.0)
+RUNNER_UP = (
+    0.6  # a fact this close to the best may answer when the best does not carry the question
+)
+RUNNER_UP_COVERED = 0.6  # a second guess must carry more of the question than the first
+MIN_COVERED = 0.4  # share of what a question is about that an answer's facts must carry
+
 DEFAULT_SUGGESTIONS = ("awards", "regions", "huion")
 # Entities that facts about others mention in passing (companies, cities): a question about one
 # is answered by a fact about it.
@@ -172,6 +179,14 @@ class Understanding:
     from_context: bool = False
     terms: dict[str, float] = field(default_factory=dict, repr=False)
     win_words: bool = False  # asks about winning (win, gold, award, 获奖)
+    strange: tuple[str, ...] = ()  # content words the data does not know ("conditioner")
+    zh_strange: float = 0.0  # Chinese words the data does not know (uncovered characters / 2)
+    award_context: bool = False  # asks about awards, winning, an edition (not just patents)
+    asks_duration: bool = False  # "how long does it last": no fact gives a duration
+    asks_advice: bool = False  # "is it worth buying", "推荐": the sources recommend nothing
+    asks_money: bool = False  # "how much money", 多少钱: an amount of money is asked
+    asks_how_to_use: bool = False  # 怎么连接: how to do something, in Chinese
+    other_award: bool = False  # names an award the data does not know ("the Lasker Award")
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +254,7 @@ class Lookup:
         self._build()
         n = max(len(dataset.facts), 1)
         self._idf = {t: math.log(1 + n / len(p)) for t, p in self._postings.items()}
+        self._max_idf = max(self._idf.values(), default=1.0)
         # Field weight times rarity, per term, ready for scoring.
         self._weighted = {
             t: [(fact_id, w * self._idf[t]) for fact_id, w in p.items()]
@@ -275,6 +291,33 @@ class Lookup:
             f.id: frozenset(f.gives or GIVES_BY_KIND[f.kind]) for f in dataset.facts.values()
         }
         self._kind_gives = {f.id: GIVES_BY_KIND[f.kind] for f in dataset.facts.values()}
+        # Inventions and products that won in 2025 (not patent categories, not earlier editions):
+        # who holds one is asked in the role the data knows it.
+        self._winning_things = {
+            entity_id
+            for fact in dataset.facts.values()
+            if fact.edition is None and self._gives[fact.id] & {Attribute.AWARD, Attribute.WINNER}
+            for entity_id in fact.about
+            if dataset.entities[entity_id].kind is EntityKind.THING
+        }
+        # The awards and their events named as such ("the 2025 China Patent Awards"), not a grade
+        # that any competition has and that one common word names ("gold", "silver").
+        self._awards_by_name = {
+            e.id
+            for e in dataset.entities.values()
+            if e.kind is EntityKind.EVENT
+            or (
+                e.kind is EntityKind.AWARD
+                and all(len(tokenize(a).words) > 1 for a in (e.name.en, *e.aliases_en))
+            )
+        }
+        # What the data gives about companies and people as a kind (a founder, a founding year,
+        # figures, what they said): asked about another company, it is in the role the data knows.
+        self._kind_attributes: dict[EntityKind, set[Attribute]] = defaultdict(set)
+        for fact in dataset.facts.values():
+            for entity_id in fact.about[:1]:
+                kind = dataset.entities[entity_id].kind
+                self._kind_attributes[kind] |= self._gives[fact.id]
         self._by_entity: dict[str, list[str]] = defaultdict(list)
         for fact in dataset.facts.values():
             for entity_id in fact.about:
@@ -329,13 +372,26 @@ class Lookup:
         )
         self._vocab = {t for t in self._postings if not t.startswith("@") and not has_cjk(t)}
         # Terms that say what is asked, not what about: an answer need not contain them.
-        self._asking_terms = {canonical(w) for w in cues.ATTRIBUTE_WORDS | cues.QUESTION_WORDS}
+        self._asking_terms = {
+            canonical(w) for w in cues.ATTRIBUTE_WORDS | cues.QUESTION_WORDS | cues.RANK_WORDS
+        }
         # The words of each fact's measured figures ("design_excellence_awards"), for telling
         # apart facts that give numbers: the one whose figure the question names answers it.
         self._measures = {
             fact.id: [frozenset(map(canonical, f.measure.split("_"))) for f in fact.figures]
             for fact in dataset.facts.values()
             if fact.figures
+        }
+        self._kind_nouns = {canonical(w) for w in cues.KIND_NOUNS}
+        self._weights_of: tuple[Understanding | None, dict[str, float]] = (None, {})
+        self._money_facts = {  # facts that give an amount of money
+            f.id for f in dataset.facts.values() if any(fig.unit for fig in f.figures)
+        }
+        # One-word names of the places nearly every fact is set in ("China"): where, not what.
+        self._setting_place_words = {
+            phrase[0]
+            for phrase, ids in self._phrases.items()
+            if len(phrase) == 1 and any(i in self._settings and self._is_place(i) for i in ids)
         }
         self._spelling: dict[str, str] = {}  # term -> a word that spells it, to read typos
         for word, term in self._surface.items():
@@ -471,8 +527,10 @@ class Lookup:
         # Latin words: correct typos, then find the longest alias runs.
         corrected: list[tuple[str, float]] = []
         short_guesses: list[str] = []  # short words only a typo away from a known one
+        guessed_words: list[str] = []  # those words as written ("horse", read as "house")
         unknown_words: list[str] = []  # those that read as names
         unread: list[str] = []  # words of five letters or more the index does not know
+        strange: list[str] = []  # every content word the index does not know
         as_read: list[str] = []  # the words as corrected, for reading what is asked
         for word in tokens.words:
             if word in STOPWORDS:
@@ -491,6 +549,8 @@ class Lookup:
                 continue
             if hit is None:
                 unknown += len(word) > 2  # "co", "ok": too short to say the question is off topic
+                if len(word) > 2:
+                    strange.append(word)
                 if len(word) >= 5 and word.isalpha():
                     unread.append(word)
                 if _NAME_WORD.match(word) and (
@@ -507,6 +567,7 @@ class Lookup:
                 as_read.append(word if hit[1] == 1 else self._spelling.get(hit[0], word))
                 if hit[1] < SWAP_CONFIDENCE and len(word) < MIN_GUESS_LENGTH_WITHOUT_ENTITY:
                     short_guesses.append(hit[0])
+                    guessed_words.append(word)
         i = 0
         while i < len(corrected):
             for n in range(min(self._max_phrase, len(corrected) - i), 0, -1):
@@ -531,10 +592,12 @@ class Lookup:
         # bigrams of what is left.
         cjk_text = " ".join(tokens.cjk_runs)
         zh_unknown: str | None = None
+        zh_unknown_chars = 0.0
+        other_award = False
         asking: set[str] = set()
         if cjk_text:
-            cjk_text, zh_known, zh_unknown_chars, zh_unknown, asking = self._read_chinese(
-                cjk_text, terms, named
+            cjk_text, zh_known, zh_unknown_chars, zh_unknown, asking, other_award = (
+                self._read_chinese(cjk_text, terms, named)
             )
             known += zh_known
             unknown += zh_unknown_chars
@@ -545,6 +608,7 @@ class Lookup:
             for term in short_guesses:
                 terms.pop(term, None)
             known, unknown = known - len(short_guesses), unknown + len(short_guesses)
+            strange += guessed_words
         text = " ".join(as_read) + " " + cjk_text  # typos put right: for what is asked
         original = normalise(question)  # as typed: for what the question is about
         original_cjk = " ".join(tokens.cjk_runs)
@@ -583,6 +647,15 @@ class Lookup:
             or any(self.dataset.entities[e].kind is not EntityKind.PLACE for e in entities)
         )
         win_words = bool(plain_terms & cues.WIN_TERMS) or any(m in cjk_text for m in cues.ZH_WIN)
+        award_context = (
+            bool(plain_terms & cues.AWARD_TERMS)
+            or any(m in cjk_text for m in cues.ZH_AWARD)
+            or bool(editions)
+            or any(
+                self.dataset.entities[e].kind in (EntityKind.AWARD, EntityKind.EVENT)
+                for e in entities
+            )
+        )
         unknown_words += [
             w
             for w in _subject_of_win(original)
@@ -593,11 +666,12 @@ class Lookup:
             unknown_name = _as_written(question, unknown_words)
         elif zh_unknown:
             unknown_name = zh_unknown
+        attributes = cues.asked_attributes(text, cjk_text)
         return Understanding(
             lang=lang or detected,
             entities=entities,
             entity=subject,
-            attributes=cues.asked_attributes(text, cjk_text),
+            attributes=attributes,
             years=years,
             about_awards=about_awards,
             off_domain=cues.off_domain(original, original_cjk),
@@ -612,6 +686,14 @@ class Lookup:
             understood=known / total if total else 0.0,
             terms=terms,
             win_words=win_words,
+            strange=tuple(strange),
+            zh_strange=zh_unknown_chars,
+            award_context=award_context,
+            asks_duration=cues.asks_duration(original, original_cjk),
+            asks_advice=cues.asks_advice(original, original_cjk),
+            asks_money=Attribute.NUMBER in attributes and cues.asks_money(original, original_cjk),
+            asks_how_to_use=cues.asks_how_to_use(original_cjk),
+            other_award=other_award or _names_other_award(original, strange),
         )
 
     def _read_chinese(self, cjk_text: str, terms: dict[str, float], named: list[str]):
@@ -660,7 +742,11 @@ class Lookup:
         meaningful = [i for i, ch in enumerate(fixed) if ch != " " and ch not in _ZH_FUNCTION_CHARS]
         known = sum(covered[i] for i in meaningful) / 2
         unknown = sum(not covered[i] for i in meaningful) / 2
-        return fixed, known, unknown, _longest_uncovered(fixed, covered), asking
+        other_award = any(  # 金鸡奖: an award the data does not know, by its name
+            ch == "奖" and i > 0 and not covered[i - 1] and fixed[i - 1] not in _ZH_FUNCTION_CHARS
+            for i, ch in enumerate(fixed)
+        )
+        return fixed, known, unknown, _longest_uncovered(fixed, covered), asking, other_award
 
     def _zh_near_words(self, cjk_text: str, covered: list[bool], length: int):
         """(word, start) for Chinese names and cue words of this length typed with one character
@@ -777,14 +863,18 @@ class Lookup:
         )
 
     def _decide(self, u: Understanding) -> Answer:
-        answer = self._reply(u)
+        if u.off_domain:
+            answer = self._off_topic(u, [])
+        else:
+            scores, ranked = self._rank(u)  # once: the reply and its check share it
+            answer = self._gated(u, self._reply(u, (scores, ranked)), scores, ranked)
         words = tuple(t for t in u.terms if not t.startswith("@"))
         return dataclasses.replace(answer, terms=words) if words else answer
 
-    def _reply(self, u: Understanding) -> Answer:
+    def _reply(self, u: Understanding, ranking=None) -> Answer:
         if u.off_domain:
             return self._off_topic(u, [])
-        scores, ranked = self._rank(u)
+        scores, ranked = ranking or self._rank(u)
         if u.asks_how_to:
             # Advice on filing or applying: the sources describe the awards, not procedures.
             if any(self.dataset.entities[e].kind is EntityKind.EVENT for e in u.entities):
@@ -1050,6 +1140,183 @@ class Lookup:
             score=self._confidence(u, ranked[0][0] if ranked else 0.0),
         )
 
+    # -- the gate: is it an answer, and is it about the awards? -----------------------------
+    def _topic_weights(self, u: Understanding) -> dict[str, float]:
+        """What the question is about, word by word, weighted by rarity: its names and topic
+        words (not the words that say what is asked, nor a year), and the words the data does not
+        know, each as much as a common word (it may be a topic, or only how the asker talks)."""
+        cached = self._weights_of  # one question's gate asks for them many times
+        if cached[0] is u:
+            return cached[1]
+        out = self._weigh_topic(u)
+        self._weights_of = (u, out)
+        return out
+
+    def _weigh_topic(self, u: Understanding) -> dict[str, float]:
+        years = {str(y) for y in u.years}
+        asking = self._asking_terms
+        if Attribute.NUMBER in u.attributes:  # "how many universities": what is counted
+            asking = asking - self._kind_nouns
+        out = {
+            t: self._idf.get(t, self._max_idf)
+            for t in u.terms
+            if t not in asking
+            and t not in u.asking
+            and t not in years
+            and not (t.startswith("@") and t[1:] in self._settings)
+            and t not in self._setting_place_words  # "China" is where, not what, nearly always
+            # Out of the awards' context a place is where, not what: "how many universities are
+            # in Beijing" is not answered by a fact about Beijing.
+            and (u.award_context or not self._names_place(t))
+        }
+        if u.asks_if_there:  # "was the ceremony in Beijing": the place is checked, not the topic
+            out = {
+                t: w
+                for t, w in out.items()
+                if t[1:] not in self._subjects or not self._is_place(t[1:])
+            }
+        for word in u.strange:
+            out["?" + word] = STRANGE_WEIGHT
+        if u.zh_strange:
+            out["?zh"] = STRANGE_WEIGHT * u.zh_strange
+        return out
+
+    def _names_place(self, term: str) -> bool:
+        """Whether a term is a place's entity term or its one-word name ("@beijing", "beijing")."""
+        if term.startswith("@"):
+            return self._is_place(term[1:])
+        return any(self._is_place(e) for e in self._phrases.get((term,), ()))
+
+    def _is_place(self, entity_id: str) -> bool:
+        entity = self.dataset.entities.get(entity_id)
+        return entity is not None and entity.kind is EntityKind.PLACE
+
+    def covers(self, u: Understanding, fact_ids) -> float:
+        """The share of what the question is about that the facts carry (rarity-weighted)."""
+        weights = self._topic_weights(u)
+        total = sum(weights.values())
+        if not any(not t.startswith("?") for t in weights):
+            # Nothing known to check against. Outside the awards' context, words the data has
+            # never seen are all it is about ("China's GDP"); in it, or with no such words, the
+            # ranking decided ("which region came second for golds", "how many in total").
+            return 0.0 if u.strange and not u.award_context else 1.0
+        carried = sum(
+            w for t, w in weights.items() if any(f in self._postings.get(t, ()) for f in fact_ids)
+        )
+        return carried / total
+
+    def _carries(self, u: Understanding, answer: Answer) -> bool:
+        return self._carried(u, answer.facts)
+
+    def _carried(self, u: Understanding, fact_ids, least: float = 0.0) -> bool:
+        """Whether an answer's facts carry what the question names and most of what it is about:
+        a fact that shares only a name or a common word ("battery", "growth") is not an answer."""
+        if u.asks_duration:
+            return False  # no fact gives how long something lasts
+        if u.asks_money and not any(f in self._money_facts for f in fact_ids):
+            return False  # an amount of money, answered by a count of something else
+        named = [
+            e
+            for e in u.entities
+            if (e in self._subjects or e in self._winning_things)
+            and not (u.asks_if_there and self._is_place(e))
+        ]
+        if named and not any(
+            e in self.dataset.facts[f].about or f in self._postings.get(_entity_term(e), ())
+            for e in named
+            for f in fact_ids
+        ):
+            return False
+        return self.covers(u, fact_ids) >= max(least, MIN_COVERED)
+
+    def _known_topic(self, u: Understanding) -> list[str]:
+        """The question's topic words the data knows: names (once each) and other words."""
+        named = set(u.entities)
+        return [
+            t
+            for t in self._topic_weights(u)
+            if not t.startswith("?") and not (self._phrases.get((t,), set()) & named)
+        ]
+
+    def in_role(self, u: Understanding) -> bool:
+        """Whether a question asks about something the data knows in the role the data knows
+        it: a company's founding, figures or award, what an expert said. A question that asks
+        about a known name in another role (a product's quality, how to use an app, a city's
+        trains) is not about the awards."""
+        if u.asks_duration:
+            return False
+        topic = self._known_topic(u)
+        strange = len(u.strange) + u.zh_strange
+        if strange > len(topic):
+            return False  # mostly words the data has never seen: another subject
+        if not u.attributes:  # "huion tablet": a name and words the data has about it
+            return bool(u.entities) and strange * 2 <= len(topic)
+        wanted = set(u.attributes)
+        for entity_id in u.entities:
+            kind = self.dataset.entities[entity_id].kind
+            if kind is EntityKind.PLACE and not any(
+                f in self._postings.get(t, ())
+                for t in topic
+                if not t.startswith("@")
+                for f in self._by_entity[entity_id]
+            ):
+                continue  # a place's hospitals or trains: none of its facts speaks of them
+            if kind in (EntityKind.ORGANISATION, EntityKind.PERSON):
+                gives = self._kind_attributes[kind]
+            else:
+                gives = {a for f in self._by_entity[entity_id] for a in self._gives[f]}
+                if entity_id in self._winning_things:  # who holds it, who made it
+                    gives |= {Attribute.ORGANISATION, Attribute.PERSON}
+            if wanted & gives:
+                return True
+        return False
+
+    def _gated(self, u: Understanding, answer: Answer, scores, ranked) -> Answer:
+        """The reply, checked: an answer must carry what is asked, and a "not in the sources"
+        reply is for questions about the awards or about a known thing in its known role."""
+        if u.from_context or answer.kind is ReplyKind.OFF_TOPIC:
+            return answer
+        if (u.asks_advice or u.asks_how_to_use) and not u.award_context:
+            return self._off_topic(u, ranked)  # "which Gree air conditioner is best", 怎么连接
+        if answer.kind is ReplyKind.ANSWER:
+            # Out of the awards' context, a question that asks for nothing in particular must ask
+            # about more than a known name among words the data has never seen ("tencent qq
+            # password forgot" does not; "huion monthly sales at its lowest" does).
+            in_role = (
+                u.award_context
+                or not (u.strange or u.zh_strange)
+                or u.attributes
+                or any(not t.startswith("@") for t in self._known_topic(u))
+            )
+            if in_role and self._carries(u, answer):
+                return answer
+            # A close runner-up that carries the question answers it instead.
+            best = ranked[0][0] if ranked else 0.0
+            wanted = frozenset(u.attributes)
+            carrying = [
+                (s, f)
+                for s, f in ranked
+                if s >= best * RUNNER_UP
+                and (
+                    not wanted
+                    or not wanted.isdisjoint(self._gives[f])
+                    or u.entity in self.dataset.facts[f].about  # "what did Tang say about AI"
+                )
+                and self._carried(u, (f,), RUNNER_UP_COVERED)
+            ]
+            if carrying and in_role:
+                return self._answer(u, carrying)
+            if not (u.about_awards and (u.award_context or self.in_role(u))):
+                return self._off_topic(u, ranked)
+            if u.entity is not None:
+                return self._missing(u, u.entity, scores)
+            return self._not_stated(u, ranked)
+        if u.other_award and not u.entity:  # "who won best actor at the Golden Rooster awards"
+            return self._off_topic(u, ranked)
+        if u.award_context or self.in_role(u):
+            return answer
+        return self._off_topic(u, ranked)
+
     # -- helpers ----------------------------------------------------------------------------
     def _is_thing(self, entity_id: str) -> bool:
         """A named thing (a patent, a product) that a fact must be about to answer a question
@@ -1110,6 +1377,17 @@ def _as_written(question: str, words: list[str]) -> str:
         written = match.group(0) if match else word
         found.append(written[:1].upper() + written[1:] if written.islower() else written)
     return " ".join(found)
+
+
+_AWARD_NOUN = re.compile(
+    r"\b([a-z][a-z\-]*) (awards?|prizes?|medals?|trophy|trophies|cups?|championships?|games)\b"
+)
+
+
+def _names_other_award(text: str, strange: list[str]) -> bool:
+    """Whether a word the data does not know names an award or a contest ("Lasker Award",
+    "Swimming Championships"): another competition, not these awards."""
+    return any(m.group(1) in strange for m in _AWARD_NOUN.finditer(text))
 
 
 def _written_as_name(question: str, word: str) -> bool:

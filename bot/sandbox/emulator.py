@@ -501,6 +501,10 @@ class BotApiEmulator:
         for _ in range(times):
             self._failures[method].append(Fault(kind, error_code, description, retry_after, delay))
 
+    def clear_faults(self) -> None:
+        """Forget the faults fail_next queued and not used yet."""
+        self._failures.clear()
+
     def set_fault_rate(self, rate: float, *, kinds: tuple[str, ...] = FAULT_KINDS,
                        methods: set[str] | None = None, seed: int = 1) -> None:  # fmt: skip
         """Every call (of `methods`, or any but getUpdates) fails with probability `rate`, with a

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
@@ -38,6 +39,7 @@ from bot.telegram.resilience import (
     MaybeSent,
     PollingErrors,
     ResilientRequest,
+    UnfinishedUpdates,
     error_kind,
 )
 from bot.telegram.services import SERVICES_KEY, Services
@@ -94,10 +96,13 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
     holds one slot, not all of them.
     """
 
-    def __init__(self, max_concurrent_updates: int = 32):
+    def __init__(
+        self, max_concurrent_updates: int = 32, unfinished: UnfinishedUpdates | None = None
+    ):
         super().__init__(max_concurrent_updates)
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[object, tuple[asyncio.Lock, int]] = {}  # key -> (lock, users of it)
+        self.unfinished = unfinished
 
     async def process_update(self, update: object, coroutine: Awaitable) -> None:  # type: ignore[misc]
         key = _order_key(update)
@@ -113,6 +118,8 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
                 del self._locks[key]  # nobody else holds or waits for this chat's lock
             else:
                 self._locks[key] = (lock, users - 1)
+            if self.unfinished is not None and isinstance(update, Update):
+                self.unfinished.finished(update.update_id)
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
         await coroutine
@@ -160,6 +167,7 @@ def build_application(
         rng=rng or random.Random(),
     )
     failures = FailureLog(log)
+    unfinished = UnfinishedUpdates()
     if request is None:
         request = production_request()
     builder = (
@@ -171,7 +179,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(ChatOrderedUpdateProcessor())
+        .concurrent_updates(ChatOrderedUpdateProcessor(unfinished=unfinished))
     )
     if settings.base_url:
         builder = builder.base_url(settings.base_url)
@@ -188,6 +196,7 @@ def build_application(
     app = builder.build()
     with app.bot._unfrozen():  # python-telegram-bot freezes its objects after __init__
         app.bot.failures = failures
+        app.bot.unfinished = unfinished
     app.bot_data[SERVICES_KEY] = svc
     app.bot_data[FAILURES_KEY] = failures
     add_handlers(app)
@@ -243,6 +252,30 @@ async def on_start(app: Application) -> None:
         )
     await presence.describe_bot(app.bot)
     await play.on_startup(app)
+    await requeue_kept_updates(app)
+
+
+async def requeue_kept_updates(app: Application) -> None:
+    """The updates the last run took but did not finish (kept at shutdown): handled first."""
+    store = app.bot_data[SERVICES_KEY].store
+    kept = await store.take_kept_updates()
+    for body in kept:
+        update = Update.de_json(json.loads(body), app.bot)
+        app.bot.unfinished.taken([update])
+        await app.update_queue.put(update)
+    if kept:
+        log.info("%d update(s) left unfinished by the last run are handled first", len(kept))
+
+
+async def keep_unfinished_updates(app: Application) -> None:
+    """At shutdown, after the grace period: keep what was taken and not finished."""
+    left = app.bot.unfinished.left() if app.bot.unfinished else []
+    store = app.bot_data[SERVICES_KEY].store
+    if left and store is not None:
+        await store.keep_updates([(u.update_id, u.to_json()) for u in left])
+        log.warning(
+            "%d update(s) not finished before stopping are kept for the next start", len(left)
+        )
 
 
 async def start_polling(app: Application, *, timeout: float = 25.0, poll_interval: float = 0.0):

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Chat, Message, Update, User
+from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -290,7 +290,7 @@ async def board_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = await chat_lang(context, chat, query.from_user)
     text, markup = await _board(context, chat, BoardButton.parse(query.data).period, lang)
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    await _show(query, text, markup)
 
 
 async def score(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -324,7 +324,7 @@ async def score_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     name = (query.message.text or "").split(" · ", 1)[0] or "Player"
     text, markup = await _score(context, chat, data.user_id, name, data.period, lang)
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    await _show(query, text, markup)
 
 
 async def reset_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -379,10 +379,28 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _store(context.application).save_settings(chat.id, changed)
     await query.answer(t("saved", changed.lang))
     text, markup = render.settings_panel(changed, SECONDS_CHOICES, QUESTION_CHOICES)
-    await query.edit_message_text(text, reply_markup=markup)
+    await _show(query, text, markup)
 
 
 # -- checks -------------------------------------------------------------------------------------
+
+
+async def _show(query: CallbackQuery, html: str, markup: InlineKeyboardMarkup | None) -> None:
+    """Edit the button's message to show this, unless it shows it already: Telegram answers an
+    edit to the same text and buttons with 400 "message is not modified" (a tap on the period
+    or setting already shown)."""
+    message = query.message
+    if (
+        isinstance(message, Message)
+        and message.text == render.plain_text(html)
+        and message.reply_markup == markup
+    ):
+        return
+    try:
+        await query.edit_message_text(html, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise  # two taps racing each other can still both edit: the second one changes nothing
 
 
 def message_chat(query: CallbackQuery) -> Chat | None:

@@ -139,6 +139,11 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
+def plain_text(html_text: str) -> str:
+    """What Telegram shows for our HTML: the text without its tags, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]*>", "", html_text)).strip()
+
+
 def t(key: str, lang: Lang, **values: str) -> str:
     """A UI string in `lang`; `values` are inserted escaped."""
     return STRINGS[key][lang].format(**{k: esc(v) for k, v in values.items()})

@@ -289,6 +289,28 @@ class PollingErrors:
         )
 
 
+class UnfinishedUpdates:
+    """Updates taken from Telegram (long polling or webhook) and not yet fully handled.
+
+    Telegram forgets an update once the bot has taken it: long polling acknowledges a batch with
+    the very next getUpdates, a webhook with its 200. An update still queued or in hand when the
+    bot stops, after the grace period, is kept in the database and handled first at the next
+    start (at least once: one that was half done may be handled again)."""
+
+    def __init__(self) -> None:
+        self._updates: dict[int, Update] = {}
+
+    def taken(self, updates) -> None:
+        for update in updates:
+            self._updates[update.update_id] = update
+
+    def finished(self, update_id: int) -> None:
+        self._updates.pop(update_id, None)
+
+    def left(self) -> list[Update]:
+        return [self._updates[i] for i in sorted(self._updates)]
+
+
 class SafeBot(ExtBot):
     """ExtBot whose getUpdates skips updates that cannot be parsed.
 
@@ -298,14 +320,18 @@ class SafeBot(ExtBot):
     moves on) and is logged once per kind."""
 
     failures: FailureLog | None = None
+    unfinished: UnfinishedUpdates | None = None
 
     async def get_updates(self, *args, **kwargs):  # type: ignore[override]
         try:
-            return await super().get_updates(*args, **kwargs)
+            updates = await super().get_updates(*args, **kwargs)
         except TelegramError:
             raise
         except Exception as error:  # a batch python-telegram-bot could not parse
-            return await self._salvage(error, *args, **kwargs)
+            updates = await self._salvage(error, *args, **kwargs)
+        if self.unfinished is not None:
+            self.unfinished.taken(updates)
+        return updates
 
     async def _salvage(self, error: Exception, offset=None, limit=None, timeout=None,
                        allowed_updates=None, **_kwargs) -> tuple[Update, ...]:  # fmt: skip

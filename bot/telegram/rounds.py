@@ -32,7 +32,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.knowledge.dataset import Lang
-from bot.quiz.bank import QuestionBank
+from bot.quiz.bank import QuestionBank, QuizQuestion
 from bot.quiz.round import (
     MAX_SECONDS,
     AnswerMode,
@@ -58,7 +58,9 @@ RESUME_GRACE = 3.0  # after a restart, pending answers are handled before overdu
 LOST_TIMER = 10.0  # a question this far past its close time lost its timer: the sweep closes it
 SWEEP_EVERY = 180.0  # seconds between two looks for stalled rounds
 EARLY_VOTE_TTL = MAX_SECONDS + 60.0  # votes for a poll never stored are dropped after this
-SAFE_ATTEMPTS = 3  # tries of a call that is safe to repeat
+# A tap can arrive before sendMessage's answer does (a slow answer, a fast player): it waits this
+# long for the question's message id, then counts as of when it came.
+TAP_WAITS_FOR_SEND = 10.0
 
 
 # -- what the driver needs from Telegram ----------------------------------------------------------
@@ -209,13 +211,13 @@ class RoundDriver:
         clock: Callable[[], float],
         rng: random.Random,
         topic_title: Callable[[str | None, Lang], str],
-        retry_delay: float = 0.5,
     ):
         self.store, self.bank, self.telegram, self.timers = store, bank, telegram, timers
         self.clock, self.rng, self.topic_title = clock, rng, topic_title
-        self.retry_delay = retry_delay
         # poll id -> votes that came before sendPoll's answer: (user, option, name, at)
         self._early: dict[str, list[tuple[int, int, str, float]]] = {}
+        # (round, question) -> set once a send begun has its answer (or failed): for early taps
+        self._sends: dict[tuple[int, int], asyncio.Event] = {}
 
     # -- start --------------------------------------------------------------------------------
     async def start(
@@ -273,13 +275,21 @@ class RoundDriver:
         asked = await self.store.question(round_id, idx)
         if not _running(stored) or asked is None or asked.sending or asked.closed:
             return
-        state, lang = stored.state, stored.lang
         if asked.shuffled:  # shown before (the console's repost): the same order again
             shown, order = asked.question, None
         else:
             shown, order = shuffle_options(asked.question, self.rng)
         if not await self.store.begin_send(round_id, idx, shown, order, self.clock()):
             return  # someone else is sending it
+        try:
+            await self._send_question(stored, idx, shown, prefix)
+        finally:
+            self._sends.pop((round_id, idx), asyncio.Event()).set()  # wake early taps
+
+    async def _send_question(
+        self, stored: StoredRound, idx: int, shown: QuizQuestion, prefix: str
+    ) -> None:
+        state, lang, round_id = stored.state, stored.lang, stored.state.round_id
         header = render.question_header(idx + 1, state.total, lang)
         if prefix:
             header = f"{prefix} · {header}"
@@ -366,7 +376,10 @@ class RoundDriver:
     ) -> Answered:
         """A tap on an answer button, checked against the message it came from. The caller
         answers the tap, then calls `after_answer` (the toast comes first)."""
+        at = self.clock()  # a tap counts as of when it came, even if it has to wait below
         asked = await self.store.question(answer.round_id, answer.idx)
+        if asked is not None and asked.message_id is None and asked.sending:
+            asked = await self._after_send(asked)
         stored = await self.store.load_round(answer.round_id) if asked else None
         if (
             asked is None
@@ -377,9 +390,21 @@ class RoundDriver:
             or asked.message_id != message_id
         ):
             return Answered(Verdict.STALE, lang=stored.lang if stored else Lang.EN)
-        return await self._judge(
-            stored, asked, user_id, answer.option, name, self.clock(), poll=False
-        )
+        return await self._judge(stored, asked, user_id, answer.option, name, at, poll=False)
+
+    async def _after_send(self, asked: StoredQuestion) -> StoredQuestion | None:
+        """The question once its send has an answer (a tap came before it did)."""
+        key = (asked.round_id, asked.idx)
+        sent = self._sends.setdefault(key, asyncio.Event())
+        asked = await self.store.question(*key)  # the send may have finished meanwhile
+        if asked is not None and asked.message_id is None and asked.sending:
+            try:
+                async with asyncio.timeout(TAP_WAITS_FOR_SEND):
+                    await sent.wait()
+            except TimeoutError:
+                return asked
+            asked = await self.store.question(*key)
+        return asked
 
     async def after_answer(self, answered: Answered) -> None:
         if answered.closes:
@@ -688,20 +713,15 @@ class RoundDriver:
             log.warning("chat %s: message not sent (%s)", chat_id, failed)
 
     async def _safely(self, what: str, call: Callable[[], Awaitable[None]]) -> bool:
-        """A call that is safe to repeat: retried on a timeout or a server error."""
-        for attempt in range(1, SAFE_ATTEMPTS + 1):
-            try:
-                await call()
-                return True
-            except CallFailed as failed:
-                if (
-                    failed.failure not in (Failure.UNKNOWN, Failure.NOT_SENT)
-                    or attempt == SAFE_ATTEMPTS
-                ):
-                    log.warning("could not %s (%s)", what, failed)
-                    return False
-                await asyncio.sleep(self.retry_delay * attempt)
-        return False
+        """A call whose failure does not stop the round (stopping a poll Telegram also closes on
+        time, taking buttons away). It is tried once here: the request layer (resilience.py)
+        already retries such calls on timeouts and server errors."""
+        try:
+            await call()
+            return True
+        except CallFailed as failed:
+            log.warning("could not %s (%s)", what, failed)
+            return False
 
 
 def _running(stored: StoredRound | None) -> bool:

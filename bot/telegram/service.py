@@ -20,7 +20,14 @@ from telegram.ext import Application
 
 from bot.config import Settings
 from bot.store import Store
-from bot.telegram.app import build_application, failures_of, on_start, on_stop, start_polling
+from bot.telegram.app import (
+    build_application,
+    failures_of,
+    keep_unfinished_updates,
+    on_start,
+    on_stop,
+    start_polling,
+)
 from bot.telegram.services import SERVICES_KEY
 
 log = logging.getLogger("bot")
@@ -174,6 +181,7 @@ async def shutdown(app: Application, server) -> None:
         await step("polling", app.updater.stop)
     if app.running:
         await step("the updates in hand", app.stop)
+    await step("keeping the unfinished updates", lambda: keep_unfinished_updates(app))
     await step("closing the database", lambda: on_stop(app), bounded=False)
     store = app.bot_data[SERVICES_KEY].store
     if store is not None:  # on_stop failed before closing it

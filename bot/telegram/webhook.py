@@ -122,6 +122,8 @@ class WebhookServer:
             return
         update = parse_update(request.request.body, self.app.bot, self.failures)
         if update is not None:
+            if self.app.bot.unfinished is not None:
+                self.app.bot.unfinished.taken([update])
             await self.app.update_queue.put(update)
         request.set_status(200)
         request.finish()

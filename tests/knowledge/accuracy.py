@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -42,6 +42,8 @@ class Report:
     right: Counter = field(default_factory=Counter)
     total: Counter = field(default_factory=Counter)
     misses: list[Miss] = field(default_factory=list)
+    # Off-topic questions that got an answer: the confident wrong replies that cost most trust.
+    answered_off_topic: int = 0
 
     def accuracy(self, kind: str) -> float:
         return self.right[kind] / self.total[kind] if self.total[kind] else 1.0
@@ -54,7 +56,16 @@ class Report:
         ]
         all_right, all_total = sum(self.right.values()), sum(self.total.values())
         out.append(f"{'all':>15}: {all_right}/{all_total} ({all_right / max(all_total, 1):.1%})")
+        if self.total["off_topic"]:
+            out.append(
+                f"{'wrong answers':>15}: {self.answered_off_topic}/{self.total['off_topic']}"
+                " off-topic questions answered"
+            )
         return out
+
+    def without_misses(self) -> Report:
+        """The same figures with no list of misses (for held-out sets: see test_heldout.py)."""
+        return replace(self, misses=[])
 
 
 def load_questions(path: Path | str) -> list[dict]:
@@ -79,6 +90,7 @@ def score(lookup: Lookup, dataset: Dataset, path: Path | str) -> Report:
         if ok and item.get("expect"):
             ok = all(_contains(text, wanted) for wanted in item["expect"])
         report.total[kind] += 1
+        report.answered_off_topic += kind == "off_topic" and answer.kind is ReplyKind.ANSWER
         report.right[kind] += ok
         if not ok:
             wanted = f"{kind} {item.get('facts') or ''} {item.get('expect') or ''}".strip()

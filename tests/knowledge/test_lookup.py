@@ -175,3 +175,64 @@ def test_an_off_topic_question_stays_off_topic_after_a_good_one(lookup):
 
 def test_without_context_a_pronoun_question_is_not_about_huion(lookup):
     assert "huion.company" not in lookup.answer("When was it founded?").facts
+
+
+def test_an_answer_must_carry_what_the_question_is_about(lookup):
+    # A fact that shares one word ("fast", "growth") carries little of the question.
+    speed = lookup.understand("How fast is 5G compared with 4G?")
+    assert lookup.covers(speed, ("wipo.green_growth",)) < 0.4
+    founder = lookup.understand("Who founded HUION?")
+    assert lookup.covers(founder, ("huion.founder",)) == 1.0
+    for question in (
+        "How fast is 5G compared with 4G?",
+        "What is the average lifespan of a lithium battery?",
+        "what is china's inflation rate",
+    ):
+        assert lookup.answer(question).kind is ReplyKind.OFF_TOPIC, question
+
+
+def test_a_named_company_must_be_in_the_answering_fact(lookup):
+    reply = lookup.answer("How many base stations does Sinopec run?")
+    assert reply.kind is ReplyKind.NOT_IN_SOURCES and reply.entity == "sinopec"
+
+
+def test_a_duration_is_never_answered(lookup):
+    assert lookup.understand("How long did the ceremony last?").asks_duration
+    assert not lookup.understand("How long has HUION existed?").asks_duration
+    assert lookup.answer("How long did the award ceremony last?").kind is ReplyKind.NOT_IN_SOURCES
+    assert lookup.answer("How long does a utility model patent last?").kind is ReplyKind.OFF_TOPIC
+
+
+@pytest.mark.parametrize(
+    ("question", "in_role"),
+    [
+        ("Who founded Geely?", True),  # the data gives a company's founder (HUION's)
+        ("How many staff work at Sinopec?", True),  # a company's figures
+        ("腾讯会议怎么共享屏幕", False),  # how to use an app
+        ("Is 5G radiation harmful to health?", False),  # a known word, another subject
+        ("上海有多少家医院", False),  # a place's hospitals: no fact about it speaks of them
+    ],
+)
+def test_a_known_name_in_the_role_the_data_knows_it(lookup, question, in_role):
+    assert lookup.in_role(lookup.understand(question)) is in_role
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Should I buy a Geely or a BYD?",  # advice
+        "绘王的笔怎么换笔芯",  # how to
+        "Who won the Lasker Award this year?",  # another award, by a word the data lacks
+        "2024年茅盾文学奖是谁获得的",
+        "How many universities are in Beijing?",  # a place, out of the awards' context
+    ],
+)
+def test_a_known_name_in_another_role_is_declined_not_answered(lookup, question):
+    assert lookup.answer(question).kind is ReplyKind.OFF_TOPIC
+
+
+def test_an_amount_of_money_is_answered_only_by_money(lookup):
+    assert lookup.answer("how much money do gold winners receive").kind is (
+        ReplyKind.NOT_IN_SOURCES
+    )
+    assert lookup.answer("How much did HUION earn from exports?").facts[0] == "huion.output"

@@ -1,5 +1,5 @@
 """The lookup on question sets as users ask them: the project's own (questions.yaml) and one
-written from the facts sheet by an outsider who never read the lookup (outsider.yaml).
+written from the facts sheet by outsiders who never read the lookup (outsider.yaml, outsider2.yaml).
 
 Accuracy per kind of reply is printed at the end of every test run (see tests/conftest.py); the
 scoring lives in tests/knowledge/accuracy.py, which takes any question file.
@@ -13,7 +13,9 @@ import pytest
 from tests.knowledge.accuracy import KINDS, load_questions, score
 
 HERE = Path(__file__).parent
-QUESTION_FILES = {"questions.yaml": 0.95, "outsider.yaml": 0.85}  # file -> accuracy per kind
+# file -> accuracy per kind. outsider2.yaml is the tuning half of a second outsider's set (its
+# other half is held out and scored apart).
+QUESTION_FILES = {"questions.yaml": 0.95, "outsider.yaml": 0.85, "outsider2.yaml": 0.9}
 OWN = load_questions(HERE / "questions.yaml")
 
 
@@ -66,11 +68,18 @@ def test_the_scorer_takes_any_file_and_checks_kind_facts_strings_and_context(
   - {q: "Did Xiaomi win a gold?", kind: not_in_sources, expect: ["Xiaomi"]}
   - {q: "Did Xiaomi win a gold?", kind: answer}
   - {q: "tell me a joke", kind: off_topic}
+  - {q: "Who founded HUION?", kind: off_topic}
 """,
         encoding="utf-8",
     )
     report = score(lookup, dataset, path)
     assert (report.right["answer"], report.total["answer"]) == (2, 4)
-    assert report.accuracy("not_in_sources") == report.accuracy("off_topic") == 1.0
-    assert [m.question for m in report.misses] == ["Who founded HUION?", "Did Xiaomi win a gold?"]
-    assert report.lines()[-1].strip() == "all: 4/6 (66.7%)"
+    assert report.accuracy("not_in_sources") == 1.0 and report.accuracy("off_topic") == 0.5
+    assert [m.question for m in report.misses] == [
+        "Who founded HUION?",
+        "Did Xiaomi win a gold?",
+        "Who founded HUION?",
+    ]
+    lines = [line.strip() for line in report.lines()]
+    assert lines[-2:] == ["all: 4/7 (57.1%)", "wrong answers: 1/2 off-topic questions answered"]
+    assert report.answered_off_topic == 1

@@ -4,6 +4,9 @@ bot provoked no Bot API error."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 from telegram.error import TimedOut
 
@@ -317,3 +320,52 @@ async def test_the_open_questions_fact_is_declined_until_the_reveal(
     strict.clock.advance(3)
     (answered,) = await say(sandbox, group, ben, f"/ask {text}")
     assert "after the reveal" not in answered["text"]
+
+
+async def test_tapping_what_is_already_shown_edits_nothing(sandbox, strict, group, players, dora):
+    """Telegram answers an edit to the same text and buttons with 400 'message is not
+    modified': a tap on the period or the setting already shown must not provoke it."""
+    ann = players[0]
+    (board,) = await say(sandbox, group, ann, "/top")
+    (mine,) = await say(sandbox, group, ann, "/score")
+    (panel,) = await say(sandbox, group, dora, "/settings")
+    edits = len([m for m, _ in strict.calls if m.startswith("edit")])
+    _, toast = await tap(sandbox, group, board, ann, 0)  # "✅ This week", shown already
+    assert toast is not None
+    await tap(sandbox, group, mine, ann, 0)
+    current = next(label for label, _ in buttons(panel) if label.startswith("✅"))
+    _, saved = await tap(sandbox, group, panel, dora, current)  # the mode already chosen
+    assert saved["text"]
+    assert len([m for m, _ in strict.calls if m.startswith("edit")]) == edits
+    await tap(sandbox, group, board, ann, 2)  # a real change still edits
+    shown = next(m for m in strict.messages(group) if m["message_id"] == board["message_id"])
+    assert "All time" in shown["text"]
+    assert len([m for m, _ in strict.calls if m.startswith("edit")]) == edits + 1
+
+
+async def test_taps_before_the_questions_send_is_answered_still_count(
+    sandbox, strict, group, players, dora, settings
+):
+    """A slow sendMessage answer and fast players: the taps reach the bot before it knows the
+    question's message. They wait for it and count (before, each got 'no longer valid')."""
+    (panel,) = await say(sandbox, group, dora, "/settings")
+    await tap(sandbox, group, panel, dora, "buttons")
+    await say(sandbox, group, players[0], "/quiz 2")
+    original, taps = strict.handle, []
+
+    async def slow_question_two(url, params):
+        status, body = await original(url, params)
+        if url.endswith("/sendMessage") and "Question 2/2" in str(params.get("text")):
+            message = json.loads(body)["result"]
+            for player in players:  # they tap while the bot still waits for this answer
+                taps.append(strict.tap(group, message["message_id"], player, 0))
+            await asyncio.sleep(0.3)  # the taps are fetched and handled meanwhile
+        return status, body
+
+    strict.handle = slow_question_two
+    await sandbox.advance(31)  # question 1 closes; question 2 goes out by the timer
+    strict.handle = original
+    await sandbox.settle()
+    toasts = [strict.callback_answer(query)["text"] for query in taps]
+    assert len(toasts) == 3 and not [t for t in toasts if "no longer valid" in t], toasts
+    assert db_rows(settings, "SELECT COUNT(*) FROM answers WHERE idx = 1") == [(3,)]

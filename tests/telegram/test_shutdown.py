@@ -4,7 +4,10 @@ and the database is closed."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
+
+import pytest
 
 from bot.sandbox.session import Sandbox
 from bot.telegram import service
@@ -57,3 +60,47 @@ async def test_a_failing_and_a_hanging_step_do_not_keep_the_store_open(
     assert "the webhook server failed (RuntimeError" in said
     assert "the updates in hand did not finish in time" in said
     await asyncio.sleep(2.0)  # let the abandoned handler run out before the loop closes
+
+
+# The simulated process exit cancels handlers that had not started: their coroutines never ran.
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
+async def test_updates_not_handled_by_the_deadline_are_kept_for_the_next_start(
+    settings, emulator, clock, monkeypatch
+):
+    """A group's backlog outlasts the grace period at SIGTERM. Telegram forgets what the bot has
+    taken, so what was taken and not handled is kept in the database and answered first at the
+    next start (before, it was lost)."""
+    monkeypatch.setattr(service, "GRACE", 0.5)
+    ann = emulator.add_user("Ann")
+    group = emulator.add_group("Busy", members=[ann])
+    sandbox = Sandbox(settings, emulator=emulator, clock=clock)
+    app = await sandbox.start()
+    emulator.fail_next("sendMessage", kind="slow", delay=0.3, times=12)  # Telegram is slow
+    for _ in range(12):
+        emulator.send_message(group, ann, "/help")
+    async with asyncio.timeout(5):  # the batch is taken, the first reply is on its way
+        while not any(method == "sendMessage" for method, _ in emulator.calls):
+            await asyncio.sleep(0.01)
+    await service.shutdown(app, None)
+    assert len(emulator.bot_messages(group)) < 12  # the deadline came first
+    assert emulator.pending_updates == 0  # Telegram considers all twelve delivered
+    with sqlite3.connect(settings.db_path) as db:
+        (kept,) = db.execute("SELECT COUNT(*) FROM kept_updates").fetchone()
+    assert kept > 0
+    _exit_process()  # what was still running ends with the process
+    emulator.clear_faults()  # Telegram is quick again    clock.advance(60)  # the restart: the old process's sends are a minute in the past
+
+    async with Sandbox(settings, emulator=emulator, clock=clock) as restarted:
+        await restarted.settle()
+    assert len(emulator.bot_messages(group)) >= 12  # every /help answered, none lost
+    with sqlite3.connect(settings.db_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM kept_updates").fetchone() == (0,)
+
+
+def _exit_process() -> None:
+    """Cancel the update handlers a stopped Application left running, as a process exit would
+    (in a test they would otherwise go on beside the restarted bot)."""
+    current = asyncio.current_task()
+    for task in asyncio.all_tasks():
+        if task is not current and "Application." in repr(task.get_coro()):
+            task.cancel()
