@@ -397,6 +397,10 @@ class Lookup:
         for word, term in self._surface.items():
             self._spelling.setdefault(term, word)
         self._vocab.update(w for phrase in self._phrases for w in phrase)
+        # The sources' own names ("the Xinhua report", "China Daily says") are known words, not
+        # the name of a company the data has never heard of.
+        for source in dataset.sources.values():
+            self._vocab.update(latin_terms(f"{source.publisher} {source.cite.en}"))
         # Typos are matched against the words as written ("founded", not only "founder"). A typo
         # rarely changes a word's length by more than two or both its first and last letter, so
         # candidates are bucketed and a lookup scans a few hundred words, not all.
@@ -1409,5 +1413,15 @@ _WIN_SUBJECT = re.compile(
 
 
 def _subject_of_win(text: str) -> list[str]:
-    """The words naming who is asked about in "did Samsung win...", "was CATL among..."."""
-    return [w for match in _WIN_SUBJECT.finditer(text) for w in match.group(1).split()]
+    """The words naming who is asked about in "did Samsung win...", "was CATL among...". A
+    participle or adverb in that place is part of the verb, not a name: "which maker is named
+    among the awardees", "was it really among"."""
+    return [
+        w
+        for match in _WIN_SUBJECT.finditer(text)
+        for w in match.group(1).split()
+        if not w.endswith(("ed", "ly")) and w not in _NOT_A_NAME
+    ]
+
+
+_NOT_A_NAME = frozenset({"also", "not", "still", "ever", "never", "it", "they", "one", "any"})

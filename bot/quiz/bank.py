@@ -291,12 +291,12 @@ _COMMAND = re.compile(r"^/quiz(@\w+)?(\s+|$)", re.IGNORECASE)
 def gives_away(a: QuizQuestion, b: QuizQuestion) -> bool:
     """One question's explanation states the other's answer ("Beijing won 9, second only to
     Guangdong's 11" answers "Which region won the most?"): they cannot share a round."""
-    return _states(a.explanation, b.options[b.correct]) or _states(
+    return states(a.explanation, b.options[b.correct]) or states(
         b.explanation, a.options[a.correct]
     )
 
 
-def _states(text: str, answer: str) -> bool:
+def states(text: str, answer: str) -> bool:
     """`answer` appears in `text` as a whole word or number ("9" is not in "1989" or "9.5")."""
     answer = answer.strip().casefold()
     if not answer:

@@ -9,6 +9,7 @@ from telegram.ext import ContextTypes
 
 from bot.knowledge.dataset import Lang
 from bot.knowledge.lookup import Answer
+from bot.knowledge.wording import compose
 from bot.quiz.round import SCORING_RULE
 from bot.telegram import render, rounds
 from bot.telegram.render import t
@@ -107,8 +108,9 @@ async def reply_with_answer(
     answer = svc.lookup.answer(question, context=earlier)
     if user is not None:
         svc.followups.remember(chat_id, user.id, answer.context, now)
-    # Any reply that quotes the open quiz question's fact would give its answer away.
-    if declined := await rounds.decline(context.application, chat_id, answer.facts):
+    # A reply that quotes the open quiz question's fact or states its answer gives it away.
+    reply = compose(answer, svc.dataset).plain()
+    if declined := await rounds.decline(context.application, chat_id, answer.facts, reply):
         await _deliver(update, context, declined)
         return
     log.debug(

@@ -32,7 +32,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.knowledge.dataset import Lang
-from bot.quiz.bank import QuestionBank, QuizQuestion
+from bot.quiz.bank import QuestionBank, QuizQuestion, states
 from bot.quiz.round import (
     MAX_SECONDS,
     AnswerMode,
@@ -679,13 +679,13 @@ class RoundDriver:
         return is_stuck(last, stored.state.seconds, self.clock())
 
     # -- the chat's questions and the lookup ----------------------------------------------------
-    async def open_fact(self, chat_id: int) -> str | None:
-        """The fact the chat's open question is about (while it is open), else None."""
+    async def open_question(self, chat_id: int) -> QuizQuestion | None:
+        """The chat's question on screen (while it is open), else None."""
         stored = await self.store.running_round(chat_id)
         if stored is None or stored.state.closed or stored.state.deadline is None:
             return None
         asked = await self.store.question(stored.state.round_id, stored.state.index)
-        return asked.question.fact_id if asked and not asked.closed else None
+        return asked.question if asked and not asked.closed else None
 
     async def repost_open_question(self, chat_id: int) -> bool:
         """Send the chat's open question again as a new message (the console after a restart:
@@ -744,16 +744,20 @@ def driver(app) -> RoundDriver:
     return app.bot_data[DRIVER_KEY]
 
 
-async def decline(app, chat_id: int, facts: tuple[str, ...]) -> str | None:
-    """For the lookup: while a question is open in this chat, an answer built on its fact is
-    declined there ("ask me after the reveal"); returns the text to say instead, else None."""
+async def decline(app, chat_id: int, facts: tuple[str, ...], reply: str) -> str | None:
+    """For the lookup: while a question is open in this chat, a reply built on its fact, or one
+    that states its right answer (a list of winners, say), is declined there ("ask me after the
+    reveal"); returns the text to say instead, else None."""
     rounds = app.bot_data.get(DRIVER_KEY)
-    if rounds is None or not facts:
+    if rounds is None:
+        return None
+    question = await rounds.open_question(chat_id)
+    if question is None:
+        return None
+    if question.fact_id not in facts and not states(reply, question.options[question.correct]):
         return None
     stored = await rounds.store.running_round(chat_id)
-    if stored is None or await rounds.open_fact(chat_id) not in facts:
-        return None
-    return render.t("decline_open", stored.lang)
+    return render.t("decline_open", stored.lang if stored else Lang.EN)
 
 
 class JobTimers:

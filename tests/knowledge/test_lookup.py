@@ -236,3 +236,17 @@ def test_an_amount_of_money_is_answered_only_by_money(lookup):
         ReplyKind.NOT_IN_SOURCES
     )
     assert lookup.answer("How much did HUION earn from exports?").facts[0] == "huion.output"
+
+
+@pytest.mark.parametrize(
+    ("question", "name"),
+    [
+        ("Did Xiaomi win a gold?", "Xiaomi"),
+        ("was catl among the winners", "Catl"),  # as it will be shown
+        # A participle in the subject's place is part of the verb; a source is no company.
+        ("Which maker is named among the awardees in the Xinhua report?", None),
+        ("Was it listed among the winners, says China Daily?", None),
+    ],
+)
+def test_a_name_the_data_does_not_know_is_read_only_where_a_name_stands(lookup, question, name):
+    assert lookup.understand(question).unknown_name == name

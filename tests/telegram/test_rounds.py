@@ -216,3 +216,24 @@ async def test_over_many_rounds_each_position_is_right_about_equally_often(world
     assert n > 100 and sorted(positions) == [0, 1, 2, 3]
     chi2 = sum((positions[p] - n / 4) ** 2 / (n / 4) for p in range(4))
     assert chi2 < 16.3, positions  # 3 degrees of freedom, p = 0.001
+
+
+async def test_a_reply_that_states_the_open_questions_answer_is_declined(world):
+    """Not only replies built on the open question's fact: any reply that states its right
+    answer (a list of named winners, say) would give it away while the question is open."""
+    from types import SimpleNamespace
+
+    from bot.telegram.rounds import DRIVER_KEY, decline
+
+    driver, _telegram, timers, clock, store = world
+    round_id = await start(driver, count=1)
+    asked = (await store.question(round_id, 0)).question
+    answer = asked.options[asked.correct]
+    app = SimpleNamespace(bot_data={DRIVER_KEY: driver})
+    elsewhere = "Some other fact entirely."
+    assert await decline(app, CHAT, ("other.fact",), elsewhere) is None
+    assert await decline(app, CHAT, (asked.fact_id,), elsewhere)  # its fact
+    stating = f"The winners they name are: Tencent, {answer} and BYD."
+    assert "after the reveal" in await decline(app, CHAT, ("other.fact",), stating)
+    await fire(driver, timers, clock)  # revealed: anything may be said again
+    assert await decline(app, CHAT, (asked.fact_id,), stating) is None
