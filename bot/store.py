@@ -122,12 +122,17 @@ MIGRATIONS = [
     ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
     CREATE INDEX rounds_by_chat ON rounds(chat_id);
     """,
-    # 3: updates taken from Telegram but not finished when the bot stopped (Telegram will not
-    # send them again): handled first at the next start.
+    # 3: what a restart must not forget. Updates taken from Telegram but not finished when the
+    # bot stopped (Telegram will not send them again): handled first at the next start. The
+    # bot's sends of the last minute: Telegram's flood limits count them across a restart.
     """
     CREATE TABLE kept_updates (
         update_id INTEGER PRIMARY KEY,
         body TEXT NOT NULL
+    );
+    CREATE TABLE recent_sends (
+        chat_id INTEGER NOT NULL,
+        sent_at REAL NOT NULL
     );
     """,
 ]
@@ -998,6 +1003,27 @@ class Store:
                 await self._rollback()
                 raise
         return [row["body"] for row in rows]
+
+    async def keep_recent_sends(self, sends: list[tuple[int, float]]) -> None:
+        """(chat id, time) of the bot's sends in the last minute, replacing those kept before."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.execute("DELETE FROM recent_sends")
+                await self._db.executemany(
+                    "INSERT INTO recent_sends (chat_id, sent_at) VALUES (?, ?)", sends
+                )
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
+    async def recent_sends(self, since: float) -> list[tuple[int, float]]:
+        rows = await self._all(
+            "SELECT chat_id, sent_at FROM recent_sends WHERE sent_at > ? ORDER BY sent_at",
+            (since,),
+        )
+        return [(row["chat_id"], row["sent_at"]) for row in rows]
 
     # -- operations (health, backup, figures) ------------------------------------------------------
     async def healthy(self, timeout: float = 2.0) -> bool:

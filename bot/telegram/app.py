@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
-from bot.telegram import ask, inline, play, presence, render, share
+from bot.telegram import ask, inline, pacing, play, presence, render, share
 from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
 from bot.telegram.resilience import (
     READ_TIMEOUT,
@@ -265,6 +265,10 @@ async def on_start(app: Application) -> None:
         )
     await presence.describe_bot(app.bot)
     await play.on_startup(app)
+    limiter = app.bot.rate_limiter
+    if isinstance(limiter, PacedRateLimiter):  # the last run's sends still count for a minute
+        since = app.bot_data[SERVICES_KEY].clock() - pacing.GROUP_WINDOW
+        limiter.restore(await app.bot_data[SERVICES_KEY].store.recent_sends(since))
     await requeue_kept_updates(app)
 
 
@@ -307,7 +311,12 @@ async def start_polling(app: Application, *, timeout: float = 25.0, poll_interva
 
 
 async def on_stop(app: Application) -> None:
-    """After polling stopped: close the store."""
+    """After polling stopped: keep the last minute's sends (flood limits outlive a restart),
+    close the store."""
+    limiter = app.bot.rate_limiter
+    store = app.bot_data[SERVICES_KEY].store
+    if isinstance(limiter, PacedRateLimiter) and store is not None:
+        await store.keep_recent_sends(limiter.recent_sends())
     await play.on_shutdown(app)
 
 

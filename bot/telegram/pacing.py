@@ -224,6 +224,30 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         first_near = slots[lo] if lo < len(slots) else slot
         return busiest, first_near
 
+    def recent_sends(self) -> list[tuple[int, float]]:
+        """(chat id, time) of each send that still counts against a limit: a group's last
+        minute, a private chat's last second (to keep across a restart)."""
+        now = self._clock()
+        out: list[tuple[int, float]] = []
+        for chat_id, pace in self._chats.items():
+            if not isinstance(chat_id, int):
+                continue
+            if pace.sent is not None:
+                out += [(chat_id, min(s[0], now)) for s in pace.sent.sends]
+            elif pace.next_free > now:  # a private chat's last send
+                out.append((chat_id, pace.next_free - self._chat_interval))
+        return out
+
+    def restore(self, sends: list[tuple[int, float]]) -> None:
+        """Count sends made before a restart (recent_sends of the last run)."""
+        for chat_id, at in sends:
+            pace = self._chats.setdefault(chat_id, _ChatPace())
+            pace.next_free = max(pace.next_free, at + self._chat_interval)
+            if _is_group(chat_id):
+                pace.sent = pace.sent or _Window(self._group_window, self._group_max)
+                pace.sent.sends.append([at, False])
+                pace.window.append(at)
+
     def _prune(self, now: float) -> None:
         """Forget chats that have been quiet for longer than any limit looks back."""
         horizon = now - max(self._group_window, self._chat_interval)

@@ -223,3 +223,23 @@ async def test_thirty_a_second_holds_where_sends_arrive_not_only_in_the_plan(lim
     arrivals.sort()
     for at in arrivals:
         assert sum(1 for other in arrivals if at - 1 < other <= at) <= 30
+
+
+async def test_a_restart_still_counts_the_last_minutes_sends(settings, emulator, clock):
+    """Telegram's minute outlives a restart: a group that had its twenty replies waits out that
+    minute after the bot comes back, instead of getting a 429 (the emulator fixture checks)."""
+    from bot.sandbox.session import Sandbox
+
+    ann = emulator.add_user("Ann")
+    group = emulator.add_group("Busy", members=[ann])
+    start = clock()
+    async with Sandbox(settings, emulator=emulator, clock=clock) as first:
+        for _ in range(20):
+            emulator.send_message(group, ann, "/help")
+        await first.settle(timeout=30)
+    assert len(emulator.bot_messages(group)) == 20 and clock() - start < 60
+    async with Sandbox(settings, emulator=emulator, clock=clock) as second:
+        emulator.send_message(group, ann, "/help")
+        await second.settle(timeout=30)
+    assert len(emulator.bot_messages(group)) == 21
+    assert clock() - start >= 60  # the 21st waited for the first minute to pass
