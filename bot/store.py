@@ -17,6 +17,7 @@ its own transaction and sets PRAGMA user_version to its position (1-based).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -375,6 +376,18 @@ class Store:
                 await self._rollback()
                 raise
 
+    @contextlib.asynccontextmanager
+    async def _writing(self):
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        async with self._write:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._rollback()
+                raise
+
     async def _one(self, sql: str, args: tuple = ()) -> aiosqlite.Row | None:
         return await (await self._db.execute(sql, args)).fetchone()
 
@@ -427,49 +440,39 @@ class Store:
         """A group upgraded to a supergroup (Telegram gives it a new id): its settings, board,
         scores, seen questions and rounds (answers with them, a running one too) move to the new
         id in one transaction. True if there was anything to move."""
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await self._db.execute(
-                    "INSERT INTO chats (id, type, title, mode, seconds, questions, lang, board_since) "
-                    "SELECT ?, ?, title, mode, seconds, questions, lang, board_since FROM chats "
-                    "WHERE id = ? ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
-                    "mode = excluded.mode, seconds = excluded.seconds, "
-                    "questions = excluded.questions, lang = excluded.lang, "
-                    "board_since = excluded.board_since",
-                    (new_id, chat_type, old_id),
+        async with self._writing() as db:
+            cursor = await db.execute(
+                "INSERT INTO chats (id, type, title, mode, seconds, questions, lang, board_since) "
+                "SELECT ?, ?, title, mode, seconds, questions, lang, board_since FROM chats "
+                "WHERE id = ? ON CONFLICT(id) DO UPDATE SET type = excluded.type, "
+                "mode = excluded.mode, seconds = excluded.seconds, "
+                "questions = excluded.questions, lang = excluded.lang, "
+                "board_since = excluded.board_since",
+                (new_id, chat_type, old_id),
+            )
+            moved = cursor.rowcount > 0
+            if moved:
+                await db.execute(
+                    "UPDATE rounds SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
                 )
-                moved = cursor.rowcount > 0
-                if moved:
-                    await self._db.execute(
-                        "UPDATE rounds SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
-                    )
-                    await self._db.execute(
-                        "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, "
-                        "best_streak) SELECT ?, user_id, points, answered, correct, streak, "
-                        "best_streak FROM scores WHERE chat_id = ? AND true "
-                        "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
-                        "points = points + excluded.points, answered = answered + excluded.answered, "
-                        "correct = correct + excluded.correct, streak = excluded.streak, "
-                        "best_streak = MAX(best_streak, excluded.best_streak)",
-                        (new_id, old_id),
-                    )
-                    await self._db.execute(
-                        "INSERT INTO seen (chat_id, key, last_seen) SELECT ?, key, last_seen "
-                        "FROM seen WHERE chat_id = ? AND true ON CONFLICT(chat_id, key) "
-                        "DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
-                        (new_id, old_id),
-                    )
-                    for table, column in (
-                        ("scores", "chat_id"),
-                        ("seen", "chat_id"),
-                        ("chats", "id"),
-                    ):
-                        await self._db.execute(f"DELETE FROM {table} WHERE {column} = ?", (old_id,))
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
+                await db.execute(
+                    "INSERT INTO scores (chat_id, user_id, points, answered, correct, streak, "
+                    "best_streak) SELECT ?, user_id, points, answered, correct, streak, "
+                    "best_streak FROM scores WHERE chat_id = ? AND true "
+                    "ON CONFLICT(chat_id, user_id) DO UPDATE SET "
+                    "points = points + excluded.points, answered = answered + excluded.answered, "
+                    "correct = correct + excluded.correct, streak = excluded.streak, "
+                    "best_streak = MAX(best_streak, excluded.best_streak)",
+                    (new_id, old_id),
+                )
+                await db.execute(
+                    "INSERT INTO seen (chat_id, key, last_seen) SELECT ?, key, last_seen "
+                    "FROM seen WHERE chat_id = ? AND true ON CONFLICT(chat_id, key) "
+                    "DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
+                    (new_id, old_id),
+                )
+                for table, column in (("scores", "chat_id"), ("seen", "chat_id"), ("chats", "id")):
+                    await db.execute(f"DELETE FROM {table} WHERE {column} = ?", (old_id,))
         # Cached rounds and polls carry the old chat id: drop them all (this is rare).
         for round_id in list(self._rounds):
             self._forget(round_id)
@@ -980,43 +983,23 @@ class Store:
     # -- updates kept across a restart -------------------------------------------------------------
     async def keep_updates(self, updates: list[tuple[int, str]]) -> None:
         """(update id, JSON) of updates taken but not handled, for the next start."""
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                await self._db.executemany(
-                    "INSERT OR REPLACE INTO kept_updates (update_id, body) VALUES (?, ?)", updates
-                )
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
+        async with self._writing() as db:
+            await db.executemany(
+                "INSERT OR REPLACE INTO kept_updates (update_id, body) VALUES (?, ?)", updates
+            )
 
     async def take_kept_updates(self) -> list[str]:
         """The kept updates' JSON in order, removed from the store in the same transaction."""
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                rows = await self._all("SELECT body FROM kept_updates ORDER BY update_id")
-                await self._db.execute("DELETE FROM kept_updates")
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
+        async with self._writing() as db:
+            rows = await self._all("SELECT body FROM kept_updates ORDER BY update_id")
+            await db.execute("DELETE FROM kept_updates")
         return [row["body"] for row in rows]
 
     async def keep_recent_sends(self, sends: list[tuple[int, float]]) -> None:
         """(chat id, time) of the bot's sends in the last minute, replacing those kept before."""
-        async with self._write:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                await self._db.execute("DELETE FROM recent_sends")
-                await self._db.executemany(
-                    "INSERT INTO recent_sends (chat_id, sent_at) VALUES (?, ?)", sends
-                )
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._rollback()
-                raise
+        async with self._writing() as db:
+            await db.execute("DELETE FROM recent_sends")
+            await db.executemany("INSERT INTO recent_sends (chat_id, sent_at) VALUES (?, ?)", sends)
 
     async def recent_sends(self, since: float) -> list[tuple[int, float]]:
         rows = await self._all(
