@@ -142,3 +142,14 @@ def test_console_shows_an_open_question_again_after_a_restart_and_a_number_votes
     assert first.stdout.split(question, 1)[1].split("(30 s")[0] in second.stdout  # same order
     assert "Question 2/2" in second.stdout  # the number voted: the round went on
     assert "I didn't catch" not in second.stdout and "Traceback" not in second.stderr
+
+
+def test_console_taps_every_kind_of_button_without_a_traceback(tmp_path):
+    """After a round: Play again is a callback, Challenge a friend types an inline query (its
+    results are listed), and a link cannot be followed offline (said so)."""
+    env = {"AWARDS_BOT_DB": str(tmp_path / "c.sqlite3")}
+    result = run(stdin="/quiz 1\n1\n2\n", env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "bot (inline)> Share my score" in result.stdout
+    assert "Can you beat that?" in result.stdout and "<b>" not in result.stdout

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 
 from bot.config import Settings
-from bot.sandbox.emulator import BotApiEmulator, EmulatorRefused
+from bot.sandbox.emulator import BotApiEmulator, EmulatorRefused, parse_html
 from bot.sandbox.session import Sandbox
 from bot.telegram import rounds
 
@@ -47,6 +47,21 @@ class Console:
         elif kind == "poll_closed":
             self._print("  (poll closed)")
             self.poll = []
+        elif kind == "inline_answer":
+            self._show_inline(self.sb.emu.inline_answer(payload["query_id"]) or {})
+
+    def _show_inline(self, answer: dict) -> None:
+        """Inline results as the chat picker would list them (sending one is up to Telegram)."""
+        results = answer.get("results") or []
+        if not results:
+            self._print("bot (inline)> no results")
+        for result in results:
+            content = result.get("input_message_content", {})
+            text = content.get("message_text", "")
+            if str(content.get("parse_mode", "")).upper() == "HTML":
+                text = parse_html(text)[0]
+            self._print(f"bot (inline)> {result.get('title', '')}")
+            self._print("     " + text.replace("\n", "\n     "))
 
     def _show_message(self, message: dict, edited: bool = False) -> None:
         text = message.get("text") or ""

@@ -428,6 +428,8 @@ class BotApiEmulator:
         return message
 
     def tap(self, chat_id: int, message_id: int, user_id: int, button: str | int) -> str:
+        """Tap a button: a callback query (its id is returned); a switch-inline button types its
+        query inline (the inline query's id is returned); a link cannot be followed here."""
         message = self._find(chat_id, message_id)
         flat = [
             b for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row
@@ -436,7 +438,12 @@ class BotApiEmulator:
             chosen = flat[button]
         else:
             chosen = next(b for b in flat if b["text"] == button)
-        return self.send_callback(chat_id, message_id, user_id, chosen["callback_data"])
+        if "callback_data" in chosen:
+            return self.send_callback(chat_id, message_id, user_id, chosen["callback_data"])
+        inline = chosen.get("switch_inline_query", chosen.get("switch_inline_query_current_chat"))
+        if inline is not None:
+            return self.inline_query(user_id, inline)
+        raise EmulatorRefused(f"a link, to open outside: {chosen.get('url', '?')}")
 
     def send_callback(self, chat_id: int, message_id: int, user_id: int, data: str) -> str:
         query_id = str(next(self._ids) * 7919)
