@@ -136,6 +136,9 @@ class Sandbox:
         if self.app is None:
             return
         app, self.app = self.app, None
+        abandon = getattr(app.update_processor, "abandon", None)
+        if abandon is not None:
+            abandon()  # the handlers in hand die with the process
         services = app.bot_data.get("services")
         store = getattr(services, "store", None)
         if store is not None and hasattr(store, "abandon"):

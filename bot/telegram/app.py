@@ -103,8 +103,13 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
         self._slots = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[object, tuple[asyncio.Lock, int]] = {}  # key -> (lock, users of it)
         self.unfinished = unfinished
+        self._in_hand: set[asyncio.Task] = set()
 
     async def process_update(self, update: object, coroutine: Awaitable) -> None:  # type: ignore[misc]
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_hand.add(task)
+            task.add_done_callback(self._in_hand.discard)
         key = _order_key(update)
         lock, users = self._locks.get(key, (None, 0))
         lock = lock or asyncio.Lock()
@@ -123,6 +128,14 @@ class ChatOrderedUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable) -> None:
         await coroutine
+
+    def abandon(self) -> int:
+        """Cancel the updates still in hand or waiting (shutdown, after the grace period and
+        after they were kept for the next start): none of them then meets a closed database."""
+        tasks = [task for task in self._in_hand if not task.done()]
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
 
     @property
     def current_concurrent_updates(self) -> int:
@@ -276,7 +289,8 @@ async def requeue_kept_updates(app: Application) -> None:
 
 
 async def keep_unfinished_updates(app: Application) -> None:
-    """At shutdown, after the grace period: keep what was taken and not finished."""
+    """At shutdown, after the grace period: keep what was taken and not finished, then cancel
+    its handlers (the database closes next; the next start handles these updates)."""
     left = app.bot.unfinished.left() if app.bot.unfinished else []
     store = app.bot_data[SERVICES_KEY].store
     if left and store is not None:
@@ -284,6 +298,8 @@ async def keep_unfinished_updates(app: Application) -> None:
         log.warning(
             "%d update(s) not finished before stopping are kept for the next start", len(left)
         )
+    if isinstance(app.update_processor, ChatOrderedUpdateProcessor):
+        app.update_processor.abandon()
 
 
 async def start_polling(app: Application, *, timeout: float = 25.0, poll_interval: float = 0.0):

@@ -65,13 +65,39 @@ async def wait_in_real_time(until: float) -> None:
         await asyncio.sleep(delay)
 
 
+class _Window:
+    """Real sends in a sliding window, checked just before each send: a slot is a plan, and a
+    send can leave late (a slow request before it, a full connection pool) or take long to
+    arrive. Telegram counts a send when it arrives, somewhere between its dispatch and its
+    answer: a send in flight counts as recent, an answered one as of its answer."""
+
+    __slots__ = ("limit", "sends", "span")
+
+    def __init__(self, span: float, limit: int):
+        self.span, self.limit = span, limit
+        self.sends: list[list] = []  # [time, in flight]
+
+    async def enter(self, clock, wait_until) -> list:
+        while True:
+            now = clock()
+            self.sends = [s for s in self.sends if s[1] or s[0] > now - self.span]
+            if len(self.sends) < self.limit:
+                send = [now, True]
+                self.sends.append(send)
+                return send
+            answered = [s[0] for s in self.sends if not s[1]]
+            await wait_until(min(answered) + self.span + WINDOW_MARGIN if answered else now + 0.05)
+
+    @staticmethod
+    def answered(send: list, at: float) -> None:
+        send[0], send[1] = max(send[0], at), False
+
+
 @dataclass(slots=True)
 class _ChatPace:
     next_free: float = 0.0  # the earliest time the chat's next message may go
     window: deque[float] = field(default_factory=deque)  # a group's slots in the last minute
-    # A group's real sends in its last minute: [time] each, the dispatch time, then the time the
-    # answer came (Telegram received it somewhere between: the later time is the safe one).
-    sent: deque[list[float]] = field(default_factory=deque)
+    sent: _Window | None = None  # a group's real sends in the last minute
 
 
 class PacedRateLimiter(BaseRateLimiter[None]):
@@ -95,6 +121,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         self._overall = overall_per_second
         self._chats: dict[int | str, _ChatPace] = {}
         self._overall_slots: list[float] = []  # every chat's slots from a second ago on, sorted
+        self._overall_sent = _Window(1.0, overall_per_second)  # real sends, all chats
         self._paused_until = 0.0  # a 429 that named no chat pauses every send until then
         self._reservations = 0
         self.retries = 0  # 429s answered by waiting (should stay 0: pacing is meant to avoid them)
@@ -117,11 +144,14 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         chat_id = _chat_key(data.get("chat_id"))
         paced = chat_id is not None and counts_as_message(endpoint)
         for attempt in range(MAX_RETRIES + 1):
-            sent_at = None
+            sends = []
             if paced:
                 await self._wait_until(self._reserve(chat_id))
                 if _is_group(chat_id):
-                    sent_at = await self._confirm_group_minute(chat_id)
+                    pace = self._chats.setdefault(chat_id, _ChatPace())
+                    pace.sent = pace.sent or _Window(self._group_window, self._group_max)
+                    sends.append(await pace.sent.enter(self._clock, self._wait_until))
+                sends.append(await self._overall_sent.enter(self._clock, self._wait_until))
             elif self._paused_until > self._clock():
                 await self._wait_until(self._paused_until)
             try:
@@ -146,8 +176,8 @@ class PacedRateLimiter(BaseRateLimiter[None]):
                     if not paced:
                         await self._wait_until(resume)
             finally:
-                if sent_at is not None:
-                    sent_at[0] = max(sent_at[0], self._clock())
+                for send in sends:
+                    _Window.answered(send, self._clock())
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
     def _reserve(self, chat_id: int | str) -> float:
@@ -170,21 +200,6 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             pace.window.append(slot)
         pace.next_free = slot + self._chat_interval
         return slot
-
-    async def _confirm_group_minute(self, chat_id: int | str) -> list[float]:
-        """Just before a group send: wait while the group's last minute of real sends is full;
-        then count this one (its entry is moved to when the answer comes)."""
-        pace = self._chats.setdefault(chat_id, _ChatPace())
-        while True:
-            now = self._clock()
-            # Entries move to their answer's time, so they are not quite in order: filter all.
-            sent = pace.sent = deque(e for e in pace.sent if e[0] > now - self._group_window)
-            if len(sent) < self._group_max:
-                entry = [now]
-                sent.append(entry)
-                return entry
-            oldest = min(entry[0] for entry in sent)
-            await self._wait_until(oldest + self._group_window + WINDOW_MARGIN)
 
     def _overall_slot(self, slot: float, now: float) -> float:
         """The first time from `slot` on that keeps every one-second window at `overall` sends.
@@ -217,7 +232,7 @@ class PacedRateLimiter(BaseRateLimiter[None]):
             for chat_id, pace in self._chats.items()
             if pace.next_free < horizon
             and (not pace.window or pace.window[-1] < horizon)
-            and all(entry[0] < horizon for entry in pace.sent)
+            and (pace.sent is None or all(not s[1] and s[0] < horizon for s in pace.sent.sends))
         ]
         for chat_id in idle:
             del self._chats[chat_id]

@@ -199,3 +199,27 @@ async def test_a_group_send_that_left_late_still_counts_from_when_it_left(clock)
     times = sorted(at for at, _, _ in recorder.sent)
     for at in times:  # never more than 20 in any minute of real sends
         assert sum(1 for other in times if at - 60 < other <= at) <= 20
+
+
+async def test_thirty_a_second_holds_where_sends_arrive_not_only_in_the_plan(limiter, clock):
+    """The first thirty sends are slow to arrive (a full connection pool), the next thirty quick:
+    planned a second apart, they would arrive together. Telegram counts arrivals."""
+    arrivals: list[float] = []
+    order = iter(range(60))
+
+    def call():
+        async def send():
+            slow = next(order) < 30
+            await clock.wait_until(clock() + (0.9 if slow else 0.0))
+            arrivals.append(clock())  # arrived by the time the answer comes
+            return {"ok": True}
+
+        return send
+
+    async def one(chat):
+        await limiter.process_request(call(), (), {}, "sendMessage", {"chat_id": chat}, None)
+
+    await asyncio.gather(*(one(chat) for chat in range(1, 61)))
+    arrivals.sort()
+    for at in arrivals:
+        assert sum(1 for other in arrivals if at - 1 < other <= at) <= 30
