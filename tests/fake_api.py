@@ -18,6 +18,7 @@ BOT = {"id": 7000000001, "is_bot": True, "first_name": "Awards", "username": "Aw
 class FakeBotApi:
     """mode: "ok" (a Bot API), "html" (a web page, not an API), "html404" (nginx's not found),
     "404" (the Bot API's own not found), "badhook" (setWebhook refused),
+    "hang" (getUpdates never answers),
     "401" (token rejected), "conflict" (getUpdates answers 409 Conflict)."""
 
     def __init__(self, mode: str = "ok"):
@@ -88,6 +89,8 @@ class FakeBotApi:
             )
             return _json(400, {"ok": False, "error_code": 400, "description": description})
         if method == "getUpdates":
+            if self.mode == "hang":  # Telegram stops answering: the connection stays open
+                time.sleep(30)
             if self.mode == "conflict":
                 return _json(
                     409,

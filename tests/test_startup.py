@@ -290,6 +290,15 @@ def test_polling_answers_then_sigterm_exits_0_quickly(tmp_path):
     assert "Xu Hefeng" in sent[0]["text"]
 
 
+def test_sigterm_exits_within_10_s_even_when_telegram_stops_answering(tmp_path):
+    with FakeBotApi("hang") as api:
+        bot = Bot(api_env(api, tmp_path), tmp_path)
+        bot.wait_for("is running by long polling")
+        wait_until(lambda: "getUpdates" in api.methods(), bot)
+        code, seconds = bot.terminate()
+    assert code == 0 and seconds < 10, bot.output
+
+
 def test_a_second_instance_gets_one_plain_line_not_a_traceback_per_poll(tmp_path):
     with FakeBotApi("conflict") as api:
         env = api_env(api, tmp_path)

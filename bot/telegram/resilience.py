@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
@@ -92,8 +93,15 @@ class ResilientRequest(BaseRequest):
         read_timeout: float | None = READ_TIMEOUT,
         send_read_timeout: float | None = SEND_READ_TIMEOUT,
         failures: FailureLog | None = None,
+        max_in_flight: int | None = None,
     ):
         self._inner = inner
+        # At most this many requests inside the HTTP client at once (its pool size): the rest
+        # wait here, where waiting is cheap. httpcore rescans every pooled connection for every
+        # queued request on each request, which made a burst of sends cost more than the bot.
+        self._in_flight = (
+            asyncio.Semaphore(max_in_flight) if max_in_flight else contextlib.nullcontext()
+        )
         self._delays = delays
         self._read_timeout = read_timeout
         self._send_read_timeout = send_read_timeout
@@ -128,15 +136,16 @@ class ResilientRequest(BaseRequest):
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                code, body = await self._inner.do_request(
-                    url,
-                    method,
-                    request_data,
-                    read_timeout=read_timeout,
-                    write_timeout=write_timeout,
-                    connect_timeout=connect_timeout,
-                    pool_timeout=pool_timeout,
-                )
+                async with self._in_flight:
+                    code, body = await self._inner.do_request(
+                        url,
+                        method,
+                        request_data,
+                        read_timeout=read_timeout,
+                        write_timeout=write_timeout,
+                        connect_timeout=connect_timeout,
+                        pool_timeout=pool_timeout,
+                    )
             except (TimedOut, NetworkError) as error:
                 if last:
                     if retry or reading or isinstance(error, MaybeSent):

@@ -33,7 +33,7 @@ from bot.telegram.services import SERVICES_KEY
 log = logging.getLogger("bot")
 
 DEFAULT_API = "https://api.telegram.org/bot"
-GRACE = 8.0  # seconds for in-flight updates at shutdown; platforms kill after 10 s or more
+GRACE = 7.0  # seconds from SIGTERM for the updates in hand; platforms kill after 10 s or more
 LONG_POLL = 25.0  # seconds a getUpdates waits for updates
 
 
@@ -162,11 +162,13 @@ async def serve(settings: Settings, *, ready: Callable[[], None] | None = None) 
 
 
 async def shutdown(app: Application, server) -> None:
-    """Every step runs even if one before it failed or hung; the database is always closed."""
-    deadline = asyncio.get_running_loop().time() + GRACE
+    """Every step runs even if one before it failed or hung; the database is always closed; all
+    of it within about 9.5 s of the signal (platforms kill after 10 s or more), even when
+    Telegram stops answering."""
+    start = asyncio.get_running_loop().time()
 
-    async def step(name: str, action: Callable[[], Awaitable], bounded: bool = True) -> None:
-        remaining = max(0.5, deadline - asyncio.get_running_loop().time()) if bounded else 5.0
+    async def step(name: str, action: Callable[[], Awaitable], until: float, floor: float) -> None:
+        remaining = max(floor, start + until - asyncio.get_running_loop().time())
         try:
             async with asyncio.timeout(remaining):
                 await action()
@@ -176,15 +178,18 @@ async def shutdown(app: Application, server) -> None:
             log.warning("shutdown: %s failed (%s: %s); going on", name, type(error).__name__, error)
 
     if server is not None:
-        await step("the webhook server", server.stop)
+        await step("the webhook server", server.stop, until=2.0, floor=0.2)
     if app.updater is not None and app.updater.running:
-        await step("polling", app.updater.stop)
+        # Its last getUpdates only confirms what was fetched (the ledger keeps the rest).
+        await step("polling", app.updater.stop, until=2.0, floor=0.2)
     if app.running:
-        await step("the updates in hand", app.stop)
-    await step("keeping the unfinished updates", lambda: keep_unfinished_updates(app))
-    await step("closing the database", lambda: on_stop(app), bounded=False)
+        await step("the updates in hand", app.stop, until=GRACE, floor=0.5)
+    await step(
+        "keeping the unfinished updates", lambda: keep_unfinished_updates(app), 8.0, floor=0.5
+    )
+    await step("closing the database", lambda: on_stop(app), until=8.8, floor=0.5)
     store = app.bot_data[SERVICES_KEY].store
     if store is not None:  # on_stop failed before closing it
-        await step("closing the database", store.close, bounded=False)
-    await step("the HTTP client", app.shutdown, bounded=False)
+        await step("closing the database", store.close, until=9.0, floor=0.5)
+    await step("the HTTP client", app.shutdown, until=9.5, floor=0.2)
     failures_of(app).flush()

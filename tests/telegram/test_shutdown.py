@@ -88,7 +88,8 @@ async def test_updates_not_handled_by_the_deadline_are_kept_for_the_next_start(
         (kept,) = db.execute("SELECT COUNT(*) FROM kept_updates").fetchone()
     assert kept > 0
     _exit_process()  # what was still running ends with the process
-    emulator.clear_faults()  # Telegram is quick again    clock.advance(60)  # the restart: the old process's sends are a minute in the past
+    emulator.clear_faults()  # Telegram is quick again
+    clock.advance(60)  # the restart: the old process's sends are a minute in the past
 
     async with Sandbox(settings, emulator=emulator, clock=clock) as restarted:
         await restarted.settle()
