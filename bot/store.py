@@ -139,6 +139,9 @@ MIGRATIONS = [
 ]
 
 
+MAX_CACHED_CHATS = 100_000  # chats whose running round is remembered (then forgotten at once)
+
+
 class StoreError(RuntimeError):
     """The database cannot be used by this version of the bot."""
 
@@ -247,6 +250,11 @@ class Store:
         # which drops the cached entries it changes; the database stays the source of truth.
         self._rounds: dict[int, StoredRound] = {}
         self._generation: dict[int, int] = {}
+        # chat -> its running round's id (None: no round runs there), for chats asked about
+        # since the last change of any round's status; `_running_changes` counts those changes
+        # so that a read overlapping one is not cached.
+        self._running: dict[int, int | None] = {}
+        self._running_changes = 0
         self._by_poll: dict[str, StoredQuestion] = {}
         self._names: dict[int, str | None] = {}  # user id -> name known to be stored
         # Answers are written in batches (group commit): one transaction for every answer that
@@ -440,6 +448,7 @@ class Store:
         """A group upgraded to a supergroup (Telegram gives it a new id): its settings, board,
         scores, seen questions and rounds (answers with them, a running one too) move to the new
         id in one transaction. True if there was anything to move."""
+        self._rounds_changed()
         async with self._writing() as db:
             cursor = await db.execute(
                 "INSERT INTO chats (id, type, title, mode, seconds, questions, lang, board_since) "
@@ -477,6 +486,7 @@ class Store:
         for round_id in list(self._rounds):
             self._forget(round_id)
         self._by_poll.clear()
+        self._rounds_changed()
         return moved
 
     async def ensure_user(self, user_id: int, name: str) -> None:
@@ -505,6 +515,7 @@ class Store:
         topic: str | None = None,
     ) -> int | None:
         """Store a new round with its questions; None if the chat already has one running."""
+        self._rounds_changed()
         async with self._write:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -546,6 +557,7 @@ class Store:
                     [(chat_id, q.key, at) for q in questions],
                 )
                 await self._db.execute("COMMIT")
+                self._rounds_changed()
                 return round_id
             except aiosqlite.IntegrityError:
                 await self._rollback()
@@ -555,10 +567,29 @@ class Store:
                 raise
 
     async def running_round(self, chat_id: int) -> StoredRound | None:
+        """The chat's running round. Asked for every question a chat asks (is a quiz question
+        open there?), so which round runs where is cached until a round starts, ends or moves."""
+        if chat_id in self._running:
+            round_id = self._running[chat_id]
+            if round_id is None:
+                return None
+            stored = await self.load_round(round_id)
+            if stored is not None and stored.state.status is RoundStatus.RUNNING:
+                return stored
+        changes = self._running_changes
         row = await self._one(
             "SELECT * FROM rounds WHERE chat_id = ? AND status = 'running'", (chat_id,)
         )
+        if changes == self._running_changes:
+            if len(self._running) >= MAX_CACHED_CHATS:
+                self._running.clear()
+            self._running[chat_id] = row["id"] if row else None
         return await self._round_from(row) if row else None
+
+    def _rounds_changed(self) -> None:
+        """A round started, ended or moved: which chat has a running round is read afresh."""
+        self._running.clear()
+        self._running_changes += 1
 
     async def load_round(self, round_id: int) -> StoredRound | None:
         if round_id in self._rounds:
@@ -753,15 +784,19 @@ class Store:
 
     async def end_round(self, round_id: int, status: RoundStatus, at: float) -> bool:
         """Finish or stop a round; False if it had ended already."""
-        (count,) = await self._transaction(
-            [
-                (
-                    "UPDATE rounds SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
-                    (status.value, at, round_id),
-                )
-            ],
-            round_id,
-        )
+        self._rounds_changed()
+        try:
+            (count,) = await self._transaction(
+                [
+                    (
+                        "UPDATE rounds SET status = ?, ended_at = ? WHERE id = ? AND status = 'running'",
+                        (status.value, at, round_id),
+                    )
+                ],
+                round_id,
+            )
+        finally:
+            self._rounds_changed()
         return count == 1
 
     # -- answers and scores ----------------------------------------------------------------------

@@ -110,6 +110,8 @@ class FakeBotApi:
             message = {"message_id": len(self.calls), "date": 0, "chat": chat, "from": BOT}
             message["text"] = params.get("text", "")
             return _json(200, {"ok": True, "result": message})
+        if method == "getMyCommands":
+            return _json(200, {"ok": True, "result": []})
         if method in ("getMyDescription", "getMyShortDescription"):
             key = "description" if method == "getMyDescription" else "short_description"
             return _json(200, {"ok": True, "result": {key: ""}})

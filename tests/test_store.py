@@ -240,3 +240,16 @@ async def test_a_chat_moved_to_a_new_id_takes_everything_with_it(store, tmp_path
     with sqlite3.connect(tmp_path / "t.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM chats WHERE id = ?", (old,)).fetchone() == (0,)
     assert not await store.move_chat(old, new)  # nothing left to move
+
+
+async def test_which_round_runs_in_a_chat_follows_every_start_end_and_move(store):
+    assert await store.running_round(-1) is None  # remembered: no round there
+    round_id = await new_round(store)
+    assert (await store.running_round(-1)).state.round_id == round_id
+    assert (await store.running_round(-1)).state.round_id == round_id  # from memory
+    await store.end_round(round_id, RoundStatus.STOPPED, 5.0)
+    assert await store.running_round(-1) is None
+    again = await new_round(store)
+    await store.move_chat(-1, -1000000000001)
+    assert await store.running_round(-1) is None
+    assert (await store.running_round(-1000000000001)).state.round_id == again

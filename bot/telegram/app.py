@@ -259,18 +259,27 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
+async def register_commands(bot) -> None:
+    """The command menu in every language, set only where it changed (setMyCommands has flood
+    limits of its own). Only the menu: a failure is logged and the bot starts anyway."""
+    try:
+        for lang, commands in COMMANDS.items():
+            wanted = [BotCommand(name, description) for name, description in commands]
+            code = None if lang == Lang.EN else lang.value
+            scope = BotCommandScopeDefault()
+            if list(await bot.get_my_commands(scope=scope, language_code=code)) != wanted:
+                await bot.set_my_commands(wanted, scope=scope, language_code=code)
+    except TelegramError as error:
+        log.warning("could not set the command menu: %s", error)
+
+
 async def on_start(app: Application) -> None:
     """After initialize(), before polling: register commands, open the store, resume rounds.
 
     (Application.post_init only runs under run_polling; the bot starts its own loop so that
     SIGTERM and start-up errors are handled in one place, and calls this explicitly.)
     """
-    for lang, commands in COMMANDS.items():
-        await app.bot.set_my_commands(
-            [BotCommand(name, description) for name, description in commands],
-            scope=BotCommandScopeDefault(),
-            language_code=None if lang == Lang.EN else lang.value,
-        )
+    await register_commands(app.bot)
     await presence.describe_bot(app.bot)
     await play.on_startup(app)
     limiter = app.bot.rate_limiter

@@ -108,8 +108,11 @@ async def reply_with_answer(
     answer = svc.lookup.answer(question, context=earlier)
     if user is not None:
         svc.followups.remember(chat_id, user.id, answer.context, now)
+
     # A reply that quotes the open quiz question's fact or states its answer gives it away.
-    reply = compose(answer, svc.dataset).plain()
+    def reply() -> str:
+        return compose(answer, svc.dataset).plain()
+
     if declined := await rounds.decline(context.application, chat_id, answer.facts, reply):
         await _deliver(update, context, declined)
         return

@@ -744,17 +744,20 @@ def driver(app) -> RoundDriver:
     return app.bot_data[DRIVER_KEY]
 
 
-async def decline(app, chat_id: int, facts: tuple[str, ...], reply: str) -> str | None:
+async def decline(
+    app, chat_id: int, facts: tuple[str, ...], reply: Callable[[], str]
+) -> str | None:
     """For the lookup: while a question is open in this chat, a reply built on its fact, or one
     that states its right answer (a list of winners, say), is declined there ("ask me after the
-    reveal"); returns the text to say instead, else None."""
+    reveal"); returns the text to say instead, else None. `reply()` gives the reply's text (only
+    written when a question is open)."""
     rounds = app.bot_data.get(DRIVER_KEY)
     if rounds is None:
         return None
     question = await rounds.open_question(chat_id)
     if question is None:
         return None
-    if question.fact_id not in facts and not states(reply, question.options[question.correct]):
+    if question.fact_id not in facts and not states(reply(), question.options[question.correct]):
         return None
     stored = await rounds.store.running_round(chat_id)
     return render.t("decline_open", stored.lang if stored else Lang.EN)

@@ -18,7 +18,7 @@ def calls_of(emulator, method):
     return [params for name, params in emulator.calls if name == method]
 
 
-async def test_profile_texts_are_set_in_both_languages_once(settings, emulator, clock):
+async def test_profile_texts_and_commands_are_set_in_both_languages_once(settings, emulator, clock):
     async with Sandbox(settings, emulator=emulator, clock=clock):
         pass
     for lang, code in ((Lang.EN, None), (Lang.ZH, "zh")):
@@ -32,6 +32,7 @@ async def test_profile_texts_are_set_in_both_languages_once(settings, emulator, 
         pass
     assert len(calls_of(emulator, "setMyDescription")) == sets == 2
     assert len(calls_of(emulator, "setMyShortDescription")) == 2
+    assert len(calls_of(emulator, "setMyCommands")) == 2  # the menu too: set once per language
     assert emulator.errors == []
 
 

@@ -231,9 +231,9 @@ async def test_a_reply_that_states_the_open_questions_answer_is_declined(world):
     answer = asked.options[asked.correct]
     app = SimpleNamespace(bot_data={DRIVER_KEY: driver})
     elsewhere = "Some other fact entirely."
-    assert await decline(app, CHAT, ("other.fact",), elsewhere) is None
-    assert await decline(app, CHAT, (asked.fact_id,), elsewhere)  # its fact
+    assert await decline(app, CHAT, ("other.fact",), lambda: elsewhere) is None
+    assert await decline(app, CHAT, (asked.fact_id,), lambda: elsewhere)  # its fact
     stating = f"The winners they name are: Tencent, {answer} and BYD."
-    assert "after the reveal" in await decline(app, CHAT, ("other.fact",), stating)
+    assert "after the reveal" in await decline(app, CHAT, ("other.fact",), lambda: stating)
     await fire(driver, timers, clock)  # revealed: anything may be said again
-    assert await decline(app, CHAT, (asked.fact_id,), stating) is None
+    assert await decline(app, CHAT, (asked.fact_id,), lambda: stating) is None
