@@ -2,7 +2,8 @@
 
 Library defaults throughout (sequential updates, the default HTTP client), as in
 python-telegram-bot's own echo example; TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL from the
-environment.
+environment. ECHO_CONCURRENT_UPDATES=N handles N updates at once, as this bot does (one chat
+must not wait for another): the same echo, with the library's concurrency costs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 def main() -> None:
     builder = Application.builder().token(os.environ["TELEGRAM_BOT_TOKEN"])
     builder = builder.base_url(os.environ["TELEGRAM_BASE_URL"])
+    concurrent = int(os.environ.get("ECHO_CONCURRENT_UPDATES", "1"))
+    if concurrent > 1:
+        builder = builder.concurrent_updates(concurrent)
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     print("echo bot polling", flush=True)
