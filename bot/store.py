@@ -140,6 +140,7 @@ MIGRATIONS = [
 
 
 MAX_CACHED_CHATS = 100_000  # chats whose running round is remembered (then forgotten at once)
+MAX_CACHED_ROUNDS = 10_000  # rounds whose state is remembered (likewise)
 
 
 class StoreError(RuntimeError):
@@ -250,6 +251,7 @@ class Store:
         # which drops the cached entries it changes; the database stays the source of truth.
         self._rounds: dict[int, StoredRound] = {}
         self._generation: dict[int, int] = {}
+        self._epoch = 0
         # chat -> its running round's id (None: no round runs there), for chats asked about
         # since the last change of any round's status; `_running_changes` counts those changes
         # so that a read overlapping one is not cached.
@@ -318,6 +320,10 @@ class Store:
     def _forget(self, round_id: int) -> None:
         """Called before and after a change: a read that overlapped the change is not cached."""
         self._rounds.pop(round_id, None)
+        if len(self._generation) >= MAX_CACHED_ROUNDS:  # finished rounds pile up: start afresh
+            self._rounds.clear()
+            self._generation.clear()
+            self._epoch += 1  # reads begun before this are not cached either
         self._generation[round_id] = self._generation.get(round_id, 0) + 1
 
     async def _migrate(self) -> None:
@@ -594,12 +600,12 @@ class Store:
     async def load_round(self, round_id: int) -> StoredRound | None:
         if round_id in self._rounds:
             return self._rounds[round_id]
-        generation = self._generation.get(round_id, 0)
+        seen = (self._epoch, self._generation.get(round_id, 0))
         row = await self._one("SELECT * FROM rounds WHERE id = ?", (round_id,))
         if row is None:
             return None
         stored = await self._round_from(row)
-        if self._generation.get(round_id, 0) == generation:
+        if (self._epoch, self._generation.get(round_id, 0)) == seen:
             self._rounds[round_id] = stored
         return stored
 

@@ -253,3 +253,17 @@ async def test_which_round_runs_in_a_chat_follows_every_start_end_and_move(store
     await store.move_chat(-1, -1000000000001)
     assert await store.running_round(-1) is None
     assert (await store.running_round(-1000000000001)).state.round_id == again
+
+
+async def test_the_round_cache_starts_afresh_instead_of_growing_without_end(store, monkeypatch):
+    import bot.store as store_module
+
+    monkeypatch.setattr(store_module, "MAX_CACHED_ROUNDS", 3)
+    ids = []
+    for chat in range(-1, -6, -1):
+        round_id = await new_round(store, chat_id=chat)
+        await store.end_round(round_id, RoundStatus.FINISHED, 1.0)
+        ids.append(round_id)
+    assert len(store._generation) <= 3
+    for round_id in ids:  # every round still reads right, from the database when forgotten
+        assert (await store.load_round(round_id)).state.status is RoundStatus.FINISHED
