@@ -4,6 +4,8 @@ Library defaults throughout (sequential updates, the default HTTP client), as in
 python-telegram-bot's own echo example; TELEGRAM_BOT_TOKEN and TELEGRAM_BASE_URL from the
 environment. ECHO_CONCURRENT_UPDATES=N handles N updates at once, as this bot does (one chat
 must not wait for another): the same echo, with the library's concurrency costs.
+ECHO_HTTP=aiohttp sends through this bot's HTTP client instead of the library's httpx, so the
+bench can also set the bot beside an echo with the same client and concurrency.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ def main() -> None:
     concurrent = int(os.environ.get("ECHO_CONCURRENT_UPDATES", "1"))
     if concurrent > 1:
         builder = builder.concurrent_updates(concurrent)
+    if os.environ.get("ECHO_HTTP") == "aiohttp":
+        from bot.telegram.httpclient import AiohttpRequest
+
+        builder = builder.request(AiohttpRequest(pool_size=max(concurrent, 1)))
+        builder = builder.get_updates_request(AiohttpRequest(pool_size=1))
     application = builder.build()
     application.add_handler(MessageHandler(filters.TEXT, echo))
     print("echo bot polling", flush=True)

@@ -252,9 +252,9 @@ def bench_cpu(quick: bool) -> bool:
             how = "spread over each second" if spread else "in bursts (all chats at once)"
             runs = {
                 "echo bot (bare python-telegram-bot)": ([python, "-m", "bot.sandbox.echo"], {}),
-                "echo bot, 32 updates at once": (
+                "echo bot, 32 at once, aiohttp": (
                     [python, "-m", "bot.sandbox.echo"],
-                    {"ECHO_CONCURRENT_UPDATES": "32"},
+                    {"ECHO_CONCURRENT_UPDATES": "32", "ECHO_HTTP": "aiohttp"},
                 ),
                 "this bot": ([python, "-m", "bot", "serve"], {}),
             }
@@ -274,7 +274,7 @@ def bench_cpu(quick: bool) -> bool:
             passed &= ok
             print(
                 f"  CPU ratio bot/echo: {ratio:.2f}x (target <= 1.3x; {sniffio_note}) {verdict(ok)};"
-                f" against the echo bot with the same concurrency:"
+                f" against the echo bot with this bot's HTTP client and concurrency:"
                 f" {bot['cpu_ms'] / concurrent['cpu_ms']:.2f}x"
             )
     return passed

@@ -24,13 +24,14 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
 from bot.telegram import ask, inline, pacing, play, presence, render, share
+from bot.telegram.httpclient import AiohttpRequest
 from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
 from bot.telegram.resilience import (
     READ_TIMEOUT,
@@ -387,16 +388,14 @@ POOL_SIZE = 4
 
 def production_request(pool_size: int = POOL_SIZE) -> BaseRequest:
     """The HTTP client for the real Bot API (the read timeout is set per call by
-    ResilientRequest; a long poll adds its own timeout to it).
+    ResilientRequest; a long poll adds its own timeout to it): aiohttp, for the CPU it saves
+    (bot/telegram/httpclient.py).
 
-    4 connections, not the library's 256, and never more requests inside the client than that
-    (ResilientRequest's max_in_flight): httpcore scans its pooled connections for every queued
-    request on every request, and with a burst of sends that bookkeeping cost more CPU than the
-    bot's own work (bench --only cpu, bursts: 1.99 ms per message with 256, 1.41 with 8, 1.19
-    with 4 and the limit; the echo bot 0.9). At Telegram's usual 20-100 ms a call, 4 keep-alive
-    connections carry 40-200 calls a second: more than the 30 messages a second it allows."""
-    return HTTPXRequest(
-        connection_pool_size=pool_size,
+    4 connections, and never more requests inside the client than that (ResilientRequest's
+    max_in_flight): at Telegram's usual 20-100 ms a call, 4 keep-alive connections carry 40-200
+    calls a second, more than the 30 messages a second it allows."""
+    return AiohttpRequest(
+        pool_size=pool_size,
         connect_timeout=5.0,
         read_timeout=READ_TIMEOUT,
         write_timeout=10.0,
