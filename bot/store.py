@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,8 +124,9 @@ MIGRATIONS = [
     ALTER TABLE chats ADD COLUMN board_since REAL NOT NULL DEFAULT 0;
     CREATE INDEX rounds_by_chat ON rounds(chat_id);
     """,
-    # 3: what a restart must not forget. Updates taken from Telegram but not finished when the
-    # bot stopped (Telegram will not send them again): handled first at the next start. The
+    # 3: what a restart must not forget. Updates taken from Telegram and not yet finished
+    # (written when taken, deleted when handled; Telegram will not send them again, even after
+    # a kill -9): handled first at the next start. The
     # bot's sends of the last minute: Telegram's flood limits count them across a restart.
     """
     CREATE TABLE kept_updates (
@@ -1029,12 +1031,17 @@ class Store:
                 "INSERT OR REPLACE INTO kept_updates (update_id, body) VALUES (?, ?)", updates
             )
 
-    async def take_kept_updates(self) -> list[str]:
-        """The kept updates' JSON in order, removed from the store in the same transaction."""
-        async with self._writing() as db:
-            rows = await self._all("SELECT body FROM kept_updates ORDER BY update_id")
-            await db.execute("DELETE FROM kept_updates")
+    async def kept_updates(self) -> list[str]:
+        """The kept updates' JSON in order (each stays until `forget_updates` says it is done)."""
+        rows = await self._all("SELECT body FROM kept_updates ORDER BY update_id")
         return [row["body"] for row in rows]
+
+    async def forget_updates(self, update_ids: Iterable[int]) -> None:
+        """Handled: no longer to be handled at the next start."""
+        async with self._writing() as db:
+            await db.executemany(
+                "DELETE FROM kept_updates WHERE update_id = ?", [(i,) for i in update_ids]
+            )
 
     async def keep_recent_sends(self, sends: list[tuple[int, float]]) -> None:
         """(chat id, time) of the bot's sends in the last minute, replacing those kept before."""

@@ -136,6 +136,12 @@ class Sandbox:
         if self.app is None:
             return
         app, self.app = self.app, None
+        unfinished = getattr(app.bot, "unfinished", None)
+        if unfinished is not None:
+            # What had finished is marked done (milliseconds after each reply in a real
+            # process); after the kill nothing is: the handlers cancelled below stay in it.
+            await unfinished.settle()
+            unfinished.journal = None
         abandon = getattr(app.update_processor, "abandon", None)
         if abandon is not None:
             abandon()  # the handlers in hand die with the process

@@ -181,7 +181,7 @@ def build_application(
         rng=rng or random.Random(),
     )
     failures = FailureLog(log)
-    unfinished = UnfinishedUpdates()
+    unfinished = UnfinishedUpdates(failures)
     production = request is None
     if production:
         request = production_request()
@@ -291,27 +291,36 @@ async def on_start(app: Application) -> None:
 
 
 async def requeue_kept_updates(app: Application) -> None:
-    """The updates the last run took but did not finish (kept at shutdown): handled first."""
+    """The updates the last run took but did not finish (a stop past the grace period, a crash,
+    a kill -9): handled first. Each leaves the journal when it is handled."""
     store = app.bot_data[SERVICES_KEY].store
-    kept = await store.take_kept_updates()
+    unfinished = app.bot.unfinished
+    kept = await store.kept_updates()
     for body in kept:
         update = Update.de_json(json.loads(body), app.bot)
-        app.bot.unfinished.taken([update])
+        unfinished.requeued(update)
         await app.update_queue.put(update)
+    unfinished.journal = store  # from now on every update taken is written down first
     if kept:
         log.info("%d update(s) left unfinished by the last run are handled first", len(kept))
 
 
 async def keep_unfinished_updates(app: Application) -> None:
-    """At shutdown, after the grace period: keep what was taken and not finished, then cancel
-    its handlers (the database closes next; the next start handles these updates)."""
-    left = app.bot.unfinished.left() if app.bot.unfinished else []
+    """At shutdown, after the grace period: the journal brought up to date (what finished
+    leaves it, what was taken and not finished stays), then the handlers still running are
+    cancelled (the database closes next; the next start handles these updates)."""
+    unfinished = app.bot.unfinished
+    left = unfinished.left() if unfinished else []
     store = app.bot_data[SERVICES_KEY].store
-    if left and store is not None:
-        await store.keep_updates([(u.update_id, u.to_json()) for u in left])
-        log.warning(
-            "%d update(s) not finished before stopping are kept for the next start", len(left)
-        )
+    if unfinished is not None and store is not None:
+        await unfinished.settle()
+        unfinished.journal = None
+        if left:  # written when taken; again in case the journal could not write them then
+            await store.keep_updates([(u.update_id, u.to_json()) for u in left])
+            log.warning(
+                "%d update(s) not finished before stopping are kept for the next start",
+                len(left),
+            )
     if isinstance(app.update_processor, ChatOrderedUpdateProcessor):
         app.update_processor.abandon()
 

@@ -302,19 +302,80 @@ class UnfinishedUpdates:
     """Updates taken from Telegram (long polling or webhook) and not yet fully handled.
 
     Telegram forgets an update once the bot has taken it: long polling acknowledges a batch with
-    the very next getUpdates, a webhook with its 200. An update still queued or in hand when the
-    bot stops, after the grace period, is kept in the database and handled first at the next
-    start (at least once: one that was half done may be handled again)."""
+    the very next getUpdates, a webhook with its 200. So each update is written to the database
+    (`journal`, the store) before it is handled, and deleted once handled: after a crash or a
+    kill -9, as after a stop past the grace period, the next start handles what is left, first
+    (at least once: one that was half done may be handled again). Deletions are batched: one
+    transaction for whatever finished while the last one ran.
 
-    def __init__(self) -> None:
+    An update the journal brought back may come from Telegram again too (a kill before Telegram
+    heard the next getUpdates, or before a webhook's 200): `fresh` keeps it from being handled
+    twice."""
+
+    def __init__(self, failures: FailureLog | None = None) -> None:
         self._updates: dict[int, Update] = {}
+        self._requeued: set[int] = set()  # ids brought back from the journal at start
+        self.journal = None  # the Store, from start-up until shutdown
+        self._done: set[int] = set()
+        self._forgetting: asyncio.Task | None = None
+        self._failures = failures or FailureLog(log)
 
     def taken(self, updates) -> None:
         for update in updates:
             self._updates[update.update_id] = update
 
+    def requeued(self, update: Update) -> None:
+        self.taken([update])
+        self._requeued.add(update.update_id)
+
+    def fresh(self, updates) -> list[Update]:
+        """The updates not already brought back from the journal; the others become empty
+        updates with their ids (no handler matches one; long polling's offset still moves)."""
+        if not self._requeued:
+            return list(updates)
+        return [
+            Update(update_id=u.update_id) if u.update_id in self._requeued else u for u in updates
+        ]
+
+    async def taken_durably(self, updates) -> None:
+        """Taken, and written down before anything handles them."""
+        self.taken(updates)
+        if self.journal is None or not updates:
+            return
+        try:
+            await self.journal.keep_updates([(u.update_id, u.to_json()) for u in updates])
+        except Exception as error:  # best effort: a failing database must not stop the replies
+            self._failures.record(
+                f"journal {type(error).__name__}",
+                f"could not write taken updates down ({error}); a crash now would lose them",
+                level=logging.WARNING,
+            )
+
     def finished(self, update_id: int) -> None:
         self._updates.pop(update_id, None)
+        if self.journal is None:
+            return
+        self._done.add(update_id)
+        if self._forgetting is None or self._forgetting.done():
+            self._forgetting = asyncio.get_running_loop().create_task(self._forget())
+
+    async def _forget(self) -> None:
+        while self._done and self.journal is not None:
+            done, self._done = self._done, set()
+            try:
+                await self.journal.forget_updates(done)
+            except Exception as error:  # the next start would handle these again: say so
+                self._failures.record(
+                    f"journal {type(error).__name__}",
+                    f"could not mark handled updates done ({error})",
+                    level=logging.WARNING,
+                )
+
+    async def settle(self) -> None:
+        """Every finished update marked done in the journal (before the store closes)."""
+        if self._forgetting is not None:
+            await asyncio.shield(self._forgetting)
+        await self._forget()
 
     def left(self) -> list[Update]:
         return [self._updates[i] for i in sorted(self._updates)]
@@ -339,7 +400,8 @@ class SafeBot(ExtBot):
         except Exception as error:  # a batch python-telegram-bot could not parse
             updates = await self._salvage(error, *args, **kwargs)
         if self.unfinished is not None:
-            self.unfinished.taken(updates)
+            updates = tuple(self.unfinished.fresh(updates))
+            await self.unfinished.taken_durably(updates)
         return updates
 
     async def _salvage(self, error: Exception, offset=None, limit=None, timeout=None,

@@ -121,9 +121,11 @@ class WebhookServer:
             request.finish()
             return
         update = parse_update(request.request.body, self.app.bot, self.failures)
+        unfinished = self.app.bot.unfinished
+        if update is not None and unfinished is not None:
+            (update,) = unfinished.fresh([update])  # not one the last run already took
+            await unfinished.taken_durably([update])
         if update is not None:
-            if self.app.bot.unfinished is not None:
-                self.app.bot.unfinished.taken([update])
             await self.app.update_queue.put(update)
         request.set_status(200)
         request.finish()

@@ -98,6 +98,50 @@ async def test_updates_not_handled_by_the_deadline_are_kept_for_the_next_start(
         assert db.execute("SELECT COUNT(*) FROM kept_updates").fetchone() == (0,)
 
 
+@pytest.mark.filterwarnings("ignore:coroutine .* was never awaited")
+async def test_updates_taken_and_not_handled_survive_a_kill(settings, emulator, clock):
+    """kill -9 with a group's backlog in hand: no shutdown step runs, yet every update taken
+    was written down when taken, so the next start answers them (before, they were lost)."""
+    ann = emulator.add_user("Ann")
+    group = emulator.add_group("Busy", members=[ann])
+    first = Sandbox(settings, emulator=emulator, clock=clock)
+    await first.start()
+    emulator.fail_next("sendMessage", kind="slow", delay=0.3, times=12)
+    for _ in range(12):
+        emulator.send_message(group, ann, "/help")
+    async with asyncio.timeout(5):
+        while not any(method == "sendMessage" for method, _ in emulator.calls):
+            await asyncio.sleep(0.01)
+    await first.kill()
+    answered_before = len(emulator.bot_messages(group))
+    assert answered_before < 12 and emulator.pending_updates == 0
+    with sqlite3.connect(settings.db_path) as db:
+        (kept,) = db.execute("SELECT COUNT(*) FROM kept_updates").fetchone()
+    assert kept >= 12 - answered_before
+    _exit_process()
+    emulator.clear_faults()
+    clock.advance(60)
+
+    async with Sandbox(settings, emulator=emulator, clock=clock) as restarted:
+        await restarted.settle()
+        await restarted.app.bot.unfinished.settle()
+        with sqlite3.connect(settings.db_path) as db:
+            assert db.execute("SELECT COUNT(*) FROM kept_updates").fetchone() == (0,)
+    assert len(emulator.bot_messages(group)) >= 12  # every /help answered
+
+
+async def test_the_journal_is_emptied_as_updates_are_handled(settings, emulator, clock):
+    alice = emulator.add_user("Alice")
+    async with Sandbox(settings, emulator=emulator, clock=clock) as sandbox:
+        for text in ("who founded huion", "/help", "/topics"):
+            emulator.send_message(alice, alice, text)
+        await sandbox.settle()
+        await sandbox.app.bot.unfinished.settle()
+        with sqlite3.connect(settings.db_path) as db:
+            assert db.execute("SELECT COUNT(*) FROM kept_updates").fetchone() == (0,)
+    assert len(emulator.bot_messages(alice)) == 3
+
+
 def _exit_process() -> None:
     """Cancel the update handlers a stopped Application left running, as a process exit would
     (in a test they would otherwise go on beside the restarted bot)."""
