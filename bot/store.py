@@ -143,6 +143,7 @@ MIGRATIONS = [
 
 MAX_CACHED_CHATS = 100_000  # chats whose running round is remembered (then forgotten at once)
 MAX_CACHED_ROUNDS = 10_000  # rounds whose state is remembered (likewise)
+MAX_CACHED_POLLS = 10_000  # open questions remembered by poll id (likewise)
 
 
 class StoreError(RuntimeError):
@@ -259,7 +260,11 @@ class Store:
         # so that a read overlapping one is not cached.
         self._running: dict[int, int | None] = {}
         self._running_changes = 0
+        # poll id -> its question, while the question is open: dropped when it closes, is sent
+        # again or its round ends; `_poll_changes` counts those drops (a read overlapping one
+        # is not cached).
         self._by_poll: dict[str, StoredQuestion] = {}
+        self._poll_changes = 0
         self._names: dict[int, str | None] = {}  # user id -> name known to be stored
         # Answers are written in batches (group commit): one transaction for every answer that
         # arrived while the previous batch was being written.
@@ -494,6 +499,7 @@ class Store:
         for round_id in list(self._rounds):
             self._forget(round_id)
         self._by_poll.clear()
+        self._poll_changes += 1
         self._rounds_changed()
         return moved
 
@@ -648,11 +654,32 @@ class Store:
     async def question_by_poll(self, poll_id: str) -> StoredQuestion | None:
         if poll_id in self._by_poll:
             return self._by_poll[poll_id]
+        changes = self._poll_changes
         row = await self._one("SELECT * FROM questions WHERE poll_id = ?", (poll_id,))
         if row is None:
             return None
-        self._by_poll[poll_id] = self._question_from(row)
-        return self._by_poll[poll_id]
+        question = self._question_from(row)
+        if changes == self._poll_changes:
+            self._remember_poll(poll_id, question)
+        return question
+
+    def _remember_poll(self, poll_id: str, question: StoredQuestion) -> None:
+        """Cache an open question only: nothing would drop a closed one (a late vote's), and
+        its votes are refused anyway."""
+        if question.closed:
+            return
+        if len(self._by_poll) >= MAX_CACHED_POLLS:  # questions never closed: start afresh
+            self._by_poll.clear()
+        self._by_poll[poll_id] = question
+
+    def _drop_polls(self, round_id: int, idx: int | None = None) -> None:
+        """Forget the cached questions of a round (only question `idx`, if given)."""
+        self._by_poll = {
+            p: q
+            for p, q in self._by_poll.items()
+            if q.round_id != round_id or (idx is not None and q.idx != idx)
+        }
+        self._poll_changes += 1
 
     @staticmethod
     def _question_from(row: aiosqlite.Row) -> StoredQuestion:
@@ -716,9 +743,7 @@ class Store:
             ],
             round_id,
         )
-        self._by_poll = {
-            p: q for p, q in self._by_poll.items() if (q.round_id, q.idx) != (round_id, idx)
-        }
+        self._drop_polls(round_id, idx)
 
     async def mark_sent(
         self, round_id: int, idx: int, *, deadline: float, poll_id: str | None, message_id: int
@@ -736,25 +761,27 @@ class Store:
         # Warm the caches the answers to this question will read: the first votes of a busy
         # question would otherwise all miss at once.
         if poll_id is not None:
+            changes = self._poll_changes
             question = await self.question(round_id, idx)
-            if question is not None:
-                self._by_poll[poll_id] = question
+            if question is not None and changes == self._poll_changes:
+                self._remember_poll(poll_id, question)
         await self.load_round(round_id)
 
     async def close_question(self, round_id: int, idx: int, at: float) -> bool:
         """Mark a question closed; False if it was closed already (so it is revealed once)."""
-        self._by_poll = {
-            p: q for p, q in self._by_poll.items() if (q.round_id, q.idx) != (round_id, idx)
-        }
-        (count,) = await self._transaction(
-            [
-                (
-                    "UPDATE questions SET closed_at = ? WHERE round_id = ? AND idx = ? AND closed_at IS NULL",
-                    (at, round_id, idx),
-                )
-            ],
-            round_id,
-        )
+        self._drop_polls(round_id, idx)
+        try:
+            (count,) = await self._transaction(
+                [
+                    (
+                        "UPDATE questions SET closed_at = ? WHERE round_id = ? AND idx = ? AND closed_at IS NULL",
+                        (at, round_id, idx),
+                    )
+                ],
+                round_id,
+            )
+        finally:
+            self._drop_polls(round_id, idx)  # before and after: no overlapping read sticks
         return count == 1
 
     async def recent(self, round_id: int, upto: int) -> list[tuple[bool, bool]]:
@@ -793,6 +820,7 @@ class Store:
     async def end_round(self, round_id: int, status: RoundStatus, at: float) -> bool:
         """Finish or stop a round; False if it had ended already."""
         self._rounds_changed()
+        self._drop_polls(round_id)  # its open question, if stopped while one was open
         try:
             (count,) = await self._transaction(
                 [
@@ -805,6 +833,7 @@ class Store:
             )
         finally:
             self._rounds_changed()
+            self._drop_polls(round_id)
         return count == 1
 
     # -- answers and scores ----------------------------------------------------------------------

@@ -267,3 +267,26 @@ async def test_the_round_cache_starts_afresh_instead_of_growing_without_end(stor
     assert len(store._generation) <= 3
     for round_id in ids:  # every round still reads right, from the database when forgotten
         assert (await store.load_round(round_id)).state.status is RoundStatus.FINISHED
+
+
+async def test_polls_are_remembered_only_while_their_question_is_open(store, monkeypatch):
+    """A late vote in a closed poll, and a round ended with its question open, left the poll
+    cached for good: one entry per such poll, for as long as the bot ran."""
+    import bot.store as store_module
+
+    closed = await new_round(store, chat_id=-1)
+    await store.close_question(closed, 0, 31.0)
+    late = await store.question_by_poll("p0")  # a vote that came after the close
+    assert late.closed and late.round_id == closed
+    stopped = await new_round(store, chat_id=-2)  # its question p0 too: the latest send wins
+    await store.mark_sent(stopped, 1, deadline=60.0, poll_id="p1", message_id=11)
+    assert (await store.question_by_poll("p1")).idx == 1
+    await store.end_round(stopped, RoundStatus.STOPPED, 40.0)  # /stop while p1 was open
+    assert store._by_poll == {}
+    assert (await store.question_by_poll("p1")).idx == 1  # still read, from the database
+
+    monkeypatch.setattr(store_module, "MAX_CACHED_POLLS", 3)
+    for chat in range(-3, -9, -1):
+        round_id = await new_round(store, chat_id=chat)
+        await store.mark_sent(round_id, 1, deadline=60.0, poll_id=f"q{chat}", message_id=12)
+    assert 0 < len(store._by_poll) <= 3

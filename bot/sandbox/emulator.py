@@ -471,6 +471,24 @@ class BotApiEmulator:
                                            "option_persistent_ids": [poll["options"][o]["persistent_id"] for o in option_ids]}})  # fmt: skip
         self._enqueue({"poll": json.loads(json.dumps(poll))})
 
+    def forget_old(self, keep: int = 20) -> int:
+        """Drop what a long run piles up in this fake Telegram: the call log, the errors, all but
+        the last `keep` messages of each chat, and the closed polls whose message went with them
+        (a vote in one then raises KeyError, as for a poll never sent). For soaks: the emulator
+        shares the bot's process, so its memory would count as the bot's. Returns the number of
+        calls dropped."""
+        calls = len(self.calls)
+        self.calls.clear()
+        del self.errors[:-keep]
+        kept_polls = set()
+        for history in self._history.values():
+            del history[:-keep]
+            kept_polls.update(m["poll"]["id"] for m in history if "poll" in m)
+        for poll_id in [p for p, poll in self.polls.items() if poll["is_closed"]]:
+            if poll_id not in kept_polls:
+                del self.polls[poll_id], self._poll_meta[poll_id]
+        return calls
+
     # -- inspection ----------------------------------------------------------------------------
     def messages(self, chat_id: int) -> list[dict]:
         return list(self._history[chat_id])
@@ -1167,7 +1185,7 @@ class BotApiEmulator:
         now = self.clock()
         while self._closing and self._closing[0][0] <= now:
             _, poll_id = heapq.heappop(self._closing)
-            if not self.polls[poll_id]["is_closed"]:
+            if poll_id in self.polls and not self.polls[poll_id]["is_closed"]:  # or forgotten
                 self._close_poll(poll_id)
 
     def _close_poll(self, poll_id: str) -> None:

@@ -365,16 +365,14 @@ async def soak_run(db: Path, seconds: float, fault_rate: float = 0.01) -> dict:
     calls = 0
 
     async def sample() -> None:
-        """RSS once a tenth of the run. The emulator lives in this process: its call log and
-        all but the last 20 messages of each chat are dropped as it goes, so that what grows
-        is the bot, not the fake Telegram's memory of every message."""
+        """RSS once a tenth of the run. The emulator lives in this process: its call log, all
+        but the last 20 messages of each chat and the closed polls among the older ones are
+        dropped as it goes, so that what grows is the bot, not the fake Telegram's memory of
+        every message and poll (its polls were most of what grew)."""
         nonlocal calls
         while True:
             await asyncio.sleep(seconds / 10)
-            calls += len(emu.calls)
-            emu.calls.clear()
-            for history in emu._history.values():
-                del history[:-20]
+            calls += emu.forget_old(keep=20)
             rss_samples.append(rss_mb())
 
     watcher = asyncio.create_task(watch())
@@ -476,7 +474,8 @@ def bench_soak(quick: bool, minutes: float | None) -> bool:
     print(
         f"RSS start {r['rss_start']:.0f} MB, end {r['rss_end']:.0f} MB ({grown:+.0f} MB); every "
         f"tenth of the run: {' '.join(f'{m:.0f}' for m in r['rss_samples'])} MB (bot and "
-        "emulator in one process; the emulator's histories trimmed to 20 messages a chat)"
+        "emulator in one process; the emulator's histories trimmed to 20 messages a chat, its "
+        "older closed polls dropped)"
     )
     print(f"log: {r['log_levels']} with {r['tracebacks']} tracebacks")
     for sample in r["log_samples"]:

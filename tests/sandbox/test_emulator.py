@@ -97,6 +97,27 @@ async def test_quiz_polls_close_on_time_and_refuse_second_votes():
     assert explanation == 400
 
 
+async def test_forgetting_old_keeps_recent_messages_and_open_polls_only():
+    now = [1000.0]
+    emu = BotApiEmulator(clock=lambda: now[0])
+    user = emu.add_user("A")
+    polls = []
+    for _ in range(5):
+        _, sent = await call(emu, "sendPoll", chat_id=user, question="Q?", options=["a", "b"],
+                             type="quiz", correct_option_ids=[0], is_anonymous=False, open_period=10)  # fmt: skip
+        polls.append(sent["result"]["poll"]["id"])
+        now[0] += 11  # each poll closes before the next one is sent ...
+    _, sent = await call(emu, "sendPoll", chat_id=user, question="Q?", options=["a", "b"])
+    polls.append(sent["result"]["poll"]["id"])  # ... but the last one stays open
+    await call(emu, "getUpdates")  # closes the timed-out polls
+    assert emu.forget_old(keep=2) == 7
+    assert emu.calls == [] and len(emu.messages(user)) == 2
+    assert set(emu.polls) == set(polls[-2:])  # closed polls go with their messages
+    with pytest.raises(KeyError):
+        emu.vote(polls[0], user, [0])
+    emu.vote(polls[-1], user, [0])
+
+
 async def test_privacy_mode_hides_ordinary_group_chat_from_the_bot():
     emu = BotApiEmulator()
     user = emu.add_user("A")
