@@ -1078,6 +1078,12 @@ class Store:
             await db.execute("DELETE FROM recent_sends")
             await db.executemany("INSERT INTO recent_sends (chat_id, sent_at) VALUES (?, ?)", sends)
 
+    async def add_recent_sends(self, sends: list[tuple[int, float]], *, before: float) -> None:
+        """Add (chat id, time) sends; forget those from `before` back (older than any limit)."""
+        async with self._writing() as db:
+            await db.execute("DELETE FROM recent_sends WHERE sent_at < ?", (before,))
+            await db.executemany("INSERT INTO recent_sends (chat_id, sent_at) VALUES (?, ?)", sends)
+
     async def recent_sends(self, since: float) -> list[tuple[int, float]]:
         rows = await self._all(
             "SELECT chat_id, sent_at FROM recent_sends WHERE sent_at > ? ORDER BY sent_at",

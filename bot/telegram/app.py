@@ -30,9 +30,10 @@ from bot.config import Settings
 from bot.knowledge.dataset import Lang, load_dataset
 from bot.knowledge.lookup import Lookup
 from bot.quiz.bank import QuestionBank
+from bot.store import Store
 from bot.telegram import ask, inline, pacing, play, presence, render, share
 from bot.telegram.httpclient import AiohttpRequest
-from bot.telegram.pacing import PacedRateLimiter, wait_in_real_time
+from bot.telegram.pacing import PacedRateLimiter, SendLedger, wait_in_real_time
 from bot.telegram.resilience import (
     READ_TIMEOUT,
     BotBuilder,
@@ -282,11 +283,17 @@ async def on_start(app: Application) -> None:
     """
     await register_commands(app.bot)
     await presence.describe_bot(app.bot)
-    await play.on_startup(app)
-    limiter = app.bot.rate_limiter
-    if isinstance(limiter, PacedRateLimiter):  # the last run's sends still count for a minute
-        since = app.bot_data[SERVICES_KEY].clock() - pacing.GROUP_WINDOW
-        limiter.restore(await app.bot_data[SERVICES_KEY].store.recent_sends(since))
+
+    async def count_last_runs_sends(store: Store) -> None:
+        """Before anything is sent: the last run's sends still count for a minute, and from now
+        on a group's sends are written down as they go (a crash keeps no shutdown step)."""
+        limiter = app.bot.rate_limiter
+        if isinstance(limiter, PacedRateLimiter):
+            since = app.bot_data[SERVICES_KEY].clock() - pacing.GROUP_WINDOW
+            limiter.restore(await store.recent_sends(since))
+            limiter.before_group_send = SendLedger(store, failures_of(app))
+
+    await play.on_startup(app, before_resume=count_last_runs_sends)
     await requeue_kept_updates(app)
 
 
@@ -343,6 +350,7 @@ async def on_stop(app: Application) -> None:
     limiter = app.bot.rate_limiter
     store = app.bot_data[SERVICES_KEY].store
     if isinstance(limiter, PacedRateLimiter) and store is not None:
+        limiter.before_group_send = None  # the store closes next
         await store.keep_recent_sends(limiter.recent_sends())
     await play.on_shutdown(app)
 

@@ -11,6 +11,10 @@ it. A chat's slots are reserved in call order, so its messages keep their order,
 chat ever waits behind them. Only sends are paced; edits, callback answers, stopPoll, inline
 answers and reads go at once.
 
+A group's sends are also written down before they go (`before_group_send`, a `SendLedger`):
+Telegram's minute window outlives a crash, and a restart that forgot the sends just made would
+send 20 more at once.
+
 A 429 should not happen (another process on the same token, or a limit tighter than Telegram
 documents): it pushes back only the chat it names, and the send is tried again at its new slot
 (a 429 means the message was not sent, so this cannot post it twice).
@@ -125,6 +129,8 @@ class PacedRateLimiter(BaseRateLimiter[None]):
         self._paused_until = 0.0  # a 429 that named no chat pauses every send until then
         self._reservations = 0
         self.retries = 0  # 429s answered by waiting (should stay 0: pacing is meant to avoid them)
+        # Awaited with (chat id, time) just before a group's message goes (see SendLedger).
+        self.before_group_send: Callable[[int | str, float], Awaitable[None]] | None = None
 
     async def initialize(self) -> None:
         pass
@@ -151,6 +157,8 @@ class PacedRateLimiter(BaseRateLimiter[None]):
                     pace = self._chats.setdefault(chat_id, _ChatPace())
                     pace.sent = pace.sent or _Window(self._group_window, self._group_max)
                     sends.append(await pace.sent.enter(self._clock, self._wait_until))
+                    if self.before_group_send is not None:
+                        await self.before_group_send(chat_id, sends[-1][0])
                 sends.append(await self._overall_sent.enter(self._clock, self._wait_until))
             elif self._paused_until > self._clock():
                 await self._wait_until(self._paused_until)
@@ -286,3 +294,51 @@ def _seconds(error: RetryAfter) -> float:
         retry_after = error.retry_after
     total = getattr(retry_after, "total_seconds", None)
     return float(total() if total else retry_after)
+
+
+class SendLedger:
+    """Groups' sends written to the store as they go, so that a start after a crash or kill -9
+    still counts them against the group's 20 a minute (a clean stop writes them all anyway).
+
+    Each send waits for its line to be committed (a kill between the send and the write would
+    forget it); lines arriving while a write runs share the next one (group commit). A failing
+    store is logged and the send goes ahead: a lost line risks a 429, a blocked send a silent bot.
+    """
+
+    def __init__(self, store, failures=None, window: float = GROUP_WINDOW) -> None:
+        self._store = store
+        self._failures = failures
+        self._window = window
+        self._pending: list[tuple[int, float]] = []
+        self._written: asyncio.Future | None = None  # the commit the pending lines will share
+        self._writer: asyncio.Task | None = None
+
+    async def __call__(self, chat_id: int | str, at: float) -> None:
+        if not isinstance(chat_id, int):
+            return  # an @username: Telegram counts it under the id it does not give here
+        self._pending.append((chat_id, at))
+        loop = asyncio.get_running_loop()
+        if self._written is None:
+            self._written = loop.create_future()
+        written = self._written
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write())
+        await asyncio.shield(written)
+
+    async def _write(self) -> None:
+        while self._pending:
+            lines, self._pending = self._pending, []
+            written, self._written = self._written, None
+            try:
+                await self._store.add_recent_sends(lines, before=lines[-1][1] - self._window)
+            except Exception as error:
+                if self._failures is not None:
+                    self._failures.record(
+                        f"send ledger {type(error).__name__}",
+                        f"could not write a group's sends down ({error}): a restart now could "
+                        "exceed its 20 a minute",
+                        level=logging.WARNING,
+                    )
+            finally:
+                if written is not None and not written.done():
+                    written.set_result(None)

@@ -9,6 +9,7 @@ in its user's).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatMemberStatus
@@ -93,9 +94,14 @@ def display_name(user: User | None, chat: Chat | None = None) -> str:
     return user.full_name or user.username or "Player"
 
 
-async def on_startup(app: Application) -> None:
+async def on_startup(
+    app: Application, before_resume: Callable[[Store], Awaitable[None]] | None = None
+) -> None:
+    """Open the store, then (after `before_resume`) carry on the rounds the last run left."""
     svc = _svc(app)
     svc.store = await Store.open(svc.settings.db_path)
+    if before_resume is not None:
+        await before_resume(svc.store)
     driver = rounds.install(
         app, svc.store, svc.bank, clock=svc.clock, rng=svc.rng, topic_title=_topic_title(svc)
     )

@@ -243,3 +243,26 @@ async def test_a_restart_still_counts_the_last_minutes_sends(settings, emulator,
         await second.settle(timeout=30)
     assert len(emulator.bot_messages(group)) == 21
     assert clock() - start >= 60  # the 21st waited for the first minute to pass
+
+
+async def test_a_kill_still_counts_the_last_minutes_sends(settings, emulator, clock):
+    """As above, but killed (no shutdown step runs): each group send was written down before it
+    went, so the restarted bot still waits out the minute instead of getting a 429."""
+    from bot.sandbox.session import Sandbox
+
+    ann = emulator.add_user("Ann")
+    group = emulator.add_group("Busy", members=[ann])
+    start = clock()
+    first = Sandbox(settings, emulator=emulator, clock=clock)
+    await first.start()
+    for _ in range(20):
+        emulator.send_message(group, ann, "/help")
+    await first.settle(timeout=30)
+    await first.kill()
+    assert len(emulator.bot_messages(group)) == 20 and clock() - start < 60
+    async with Sandbox(settings, emulator=emulator, clock=clock) as second:
+        emulator.send_message(group, ann, "/help")
+        await second.settle(timeout=30)
+    assert len(emulator.bot_messages(group)) == 21
+    assert emulator.too_many_requests == 0
+    assert clock() - start >= 60  # the 21st waited for the first minute to pass
