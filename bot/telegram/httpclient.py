@@ -93,7 +93,7 @@ class AiohttpRequest(BaseRequest):
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:  # aiohttp's ServerTimeoutError is one too
-            raise TimedOut(_redacted(f"Timed out: {error}" if str(error) else "")) from error
+            raise TimedOut(_redacted(f"Timed out: {error}") if str(error) else None) from error
         except aiohttp.ClientError as error:
             raise NetworkError(_redacted(f"aiohttp.{type(error).__name__}: {error}")) from error
 
@@ -120,4 +120,4 @@ def _sum(*parts: float | None) -> float | None:
 
 def _redacted(text: str) -> str:
     """An error's text without the token a URL in it would carry."""
-    return _TOKEN_IN_URL.sub("/bot<token>", text) if text else "Timed out"
+    return _TOKEN_IN_URL.sub("/bot<token>", text)

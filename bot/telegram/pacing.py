@@ -39,6 +39,8 @@ from telegram.constants import FloodLimit
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram.resilience import FailureLog, GroupCommit
+
 log = logging.getLogger(__name__)
 
 CHAT_INTERVAL = 1.0  # seconds between two messages to one chat
@@ -305,40 +307,19 @@ class SendLedger:
     store is logged and the send goes ahead: a lost line risks a 429, a blocked send a silent bot.
     """
 
-    def __init__(self, store, failures=None, window: float = GROUP_WINDOW) -> None:
+    def __init__(self, store, failures: FailureLog | None = None, window: float = GROUP_WINDOW):
         self._store = store
-        self._failures = failures
         self._window = window
-        self._pending: list[tuple[int, float]] = []
-        self._written: asyncio.Future | None = None  # the commit the pending lines will share
-        self._writer: asyncio.Task | None = None
+        self._lines = GroupCommit(
+            self._write,
+            failures or FailureLog(log),
+            "send ledger",
+            "could not write a group's sends down; a restart now could exceed its 20 a minute",
+        )
 
     async def __call__(self, chat_id: int | str, at: float) -> None:
-        if not isinstance(chat_id, int):
-            return  # an @username: Telegram counts it under the id it does not give here
-        self._pending.append((chat_id, at))
-        loop = asyncio.get_running_loop()
-        if self._written is None:
-            self._written = loop.create_future()
-        written = self._written
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write())
-        await asyncio.shield(written)
+        if isinstance(chat_id, int):  # an @username: Telegram counts it under an id not given
+            await asyncio.shield(self._lines.add((chat_id, at)))
 
-    async def _write(self) -> None:
-        while self._pending:
-            lines, self._pending = self._pending, []
-            written, self._written = self._written, None
-            try:
-                await self._store.add_recent_sends(lines, before=lines[-1][1] - self._window)
-            except Exception as error:
-                if self._failures is not None:
-                    self._failures.record(
-                        f"send ledger {type(error).__name__}",
-                        f"could not write a group's sends down ({error}): a restart now could "
-                        "exceed its 20 a minute",
-                        level=logging.WARNING,
-                    )
-            finally:
-                if written is not None and not written.done():
-                    written.set_result(None)
+    async def _write(self, lines: list[tuple[int, float]]) -> None:
+        await self._store.add_recent_sends(lines, before=lines[-1][1] - self._window)

@@ -20,7 +20,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from telegram import Update
@@ -298,6 +298,59 @@ class PollingErrors:
         )
 
 
+class GroupCommit:
+    """Items written in batches (group commit): each write takes everything that arrived while
+    the previous one ran, so a burst costs one transaction, not one each. For best-effort records
+    (the update journal, the group send ledger): a failed write is logged, never raised.
+
+    `add` returns a future that is done once the item's batch has been written (or failed)."""
+
+    def __init__(
+        self,
+        write: Callable[[list], Awaitable[None]],
+        failures: FailureLog,
+        kind: str,
+        what: str,
+    ) -> None:
+        self._write = write
+        self._failures = failures
+        self._kind, self._what = kind, what
+        self._pending: list = []
+        self._written: asyncio.Future | None = None  # the write the pending items will share
+        self._writer: asyncio.Task | None = None
+
+    def add(self, item) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        self._pending.append(item)
+        if self._written is None:
+            self._written = loop.create_future()
+        written = self._written
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._run())
+        return written
+
+    async def settle(self) -> None:
+        """Every item added so far written (or failed)."""
+        if self._writer is not None:
+            await asyncio.shield(self._writer)
+
+    async def _run(self) -> None:
+        while self._pending:
+            items, self._pending = self._pending, []
+            written, self._written = self._written, None
+            try:
+                await self._write(items)
+            except Exception as error:
+                self._failures.record(
+                    f"{self._kind} {type(error).__name__}",
+                    f"{self._what} ({error})",
+                    level=logging.WARNING,
+                )
+            finally:
+                if written is not None and not written.done():
+                    written.set_result(None)
+
+
 class UnfinishedUpdates:
     """Updates taken from Telegram (long polling or webhook) and not yet fully handled.
 
@@ -316,9 +369,11 @@ class UnfinishedUpdates:
         self._updates: dict[int, Update] = {}
         self._requeued: set[int] = set()  # ids brought back from the journal at start
         self.journal = None  # the Store, from start-up until shutdown
-        self._done: set[int] = set()
-        self._forgetting: asyncio.Task | None = None
         self._failures = failures or FailureLog(log)
+        # The next start would handle the unmarked ones again: a failure is said, not raised.
+        self._done = GroupCommit(
+            self._forget, self._failures, "journal", "could not mark handled updates done"
+        )
 
     def taken(self, updates) -> None:
         for update in updates:
@@ -353,29 +408,16 @@ class UnfinishedUpdates:
 
     def finished(self, update_id: int) -> None:
         self._updates.pop(update_id, None)
-        if self.journal is None:
-            return
-        self._done.add(update_id)
-        if self._forgetting is None or self._forgetting.done():
-            self._forgetting = asyncio.get_running_loop().create_task(self._forget())
+        if self.journal is not None:
+            self._done.add(update_id)
 
-    async def _forget(self) -> None:
-        while self._done and self.journal is not None:
-            done, self._done = self._done, set()
-            try:
-                await self.journal.forget_updates(done)
-            except Exception as error:  # the next start would handle these again: say so
-                self._failures.record(
-                    f"journal {type(error).__name__}",
-                    f"could not mark handled updates done ({error})",
-                    level=logging.WARNING,
-                )
+    async def _forget(self, update_ids: list[int]) -> None:
+        if self.journal is not None:
+            await self.journal.forget_updates(update_ids)
 
     async def settle(self) -> None:
         """Every finished update marked done in the journal (before the store closes)."""
-        if self._forgetting is not None:
-            await asyncio.shield(self._forgetting)
-        await self._forget()
+        await self._done.settle()
 
     def left(self) -> list[Update]:
         return [self._updates[i] for i in sorted(self._updates)]

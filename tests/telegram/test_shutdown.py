@@ -16,9 +16,25 @@ from bot.telegram.services import SERVICES_KEY
 
 async def _in_flight(emulator, user: int) -> None:
     emulator.send_message(user, user, "who founded huion")
+    await _first_reply_on_its_way(emulator)
+
+
+async def _first_reply_on_its_way(emulator) -> None:
     async with asyncio.timeout(5):
         while not any(method == "sendMessage" for method, _ in emulator.calls):
             await asyncio.sleep(0.01)
+
+
+async def _group_backlog(emulator, commands: int = 12) -> int:
+    """A group sends `commands` /help while Telegram is slow: the bot takes the whole batch and
+    its first reply is on its way. Returns the group's id."""
+    ann = emulator.add_user("Ann")
+    group = emulator.add_group("Busy", members=[ann])
+    emulator.fail_next("sendMessage", kind="slow", delay=0.3, times=commands)
+    for _ in range(commands):
+        emulator.send_message(group, ann, "/help")
+    await _first_reply_on_its_way(emulator)
+    return group
 
 
 async def test_stopping_lets_the_update_in_hand_finish_then_closes_the_store(
@@ -71,16 +87,9 @@ async def test_updates_not_handled_by_the_deadline_are_kept_for_the_next_start(
     taken, so what was taken and not handled is kept in the database and answered first at the
     next start (before, it was lost)."""
     monkeypatch.setattr(service, "GRACE", 0.5)
-    ann = emulator.add_user("Ann")
-    group = emulator.add_group("Busy", members=[ann])
     sandbox = Sandbox(settings, emulator=emulator, clock=clock)
     app = await sandbox.start()
-    emulator.fail_next("sendMessage", kind="slow", delay=0.3, times=12)  # Telegram is slow
-    for _ in range(12):
-        emulator.send_message(group, ann, "/help")
-    async with asyncio.timeout(5):  # the batch is taken, the first reply is on its way
-        while not any(method == "sendMessage" for method, _ in emulator.calls):
-            await asyncio.sleep(0.01)
+    group = await _group_backlog(emulator)
     await service.shutdown(app, None)
     assert len(emulator.bot_messages(group)) < 12  # the deadline came first
     assert emulator.pending_updates == 0  # Telegram considers all twelve delivered
@@ -102,16 +111,9 @@ async def test_updates_not_handled_by_the_deadline_are_kept_for_the_next_start(
 async def test_updates_taken_and_not_handled_survive_a_kill(settings, emulator, clock):
     """kill -9 with a group's backlog in hand: no shutdown step runs, yet every update taken
     was written down when taken, so the next start answers them (before, they were lost)."""
-    ann = emulator.add_user("Ann")
-    group = emulator.add_group("Busy", members=[ann])
     first = Sandbox(settings, emulator=emulator, clock=clock)
     await first.start()
-    emulator.fail_next("sendMessage", kind="slow", delay=0.3, times=12)
-    for _ in range(12):
-        emulator.send_message(group, ann, "/help")
-    async with asyncio.timeout(5):
-        while not any(method == "sendMessage" for method, _ in emulator.calls):
-            await asyncio.sleep(0.01)
+    group = await _group_backlog(emulator)
     await first.kill()
     answered_before = len(emulator.bot_messages(group))
     assert answered_before < 12 and emulator.pending_updates == 0
